@@ -1,0 +1,139 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { BusinessUnit, makeBusinessUnit } from '../db/business-unit';
+import { Location, localLocation, parseLocation } from './location';
+
+export type Role = 'reader' | 'operator' | 'admin';
+
+export interface ApiKey {
+  readonly key: string;
+  /** Shown in logs and as `requestedBy`: never the key itself. */
+  readonly name: string;
+  readonly role: Role;
+  /** BU codes this key may use; null = every BU. */
+  readonly businessUnits: readonly string[] | null;
+}
+
+export interface LoaderLimits {
+  /** A file fails when it has more than this many bad lines... */
+  readonly maxBadLines: number;
+  /** ...and more than this fraction of its lines are bad. */
+  readonly maxBadRatio: number;
+  /** A longer line is quarantined without being held in memory. */
+  readonly maxLineBytes: number;
+}
+
+export interface AppConfig {
+  /** Undefined: the service starts an embedded PostgreSQL in `dataDir`. */
+  readonly databaseUrl?: string;
+  readonly source: Location;
+  readonly exportTarget: Location;
+  readonly businessUnits: readonly BusinessUnit[];
+  readonly host: string;
+  readonly port: number;
+  readonly apiKeys: readonly ApiKey[];
+  readonly s3: { readonly endpoint?: string; readonly forcePathStyle: boolean; readonly region: string };
+  readonly loadPollIntervalMs: number;
+  readonly logLevel: string;
+  readonly dataDir: string;
+  readonly loader: LoaderLimits;
+  readonly projectRoot: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, reason: string) {
+    super(`configuration: ${variable}: ${reason}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const PROJECT_ROOT = path.resolve(__dirname, '..', '..', __dirname.includes(`${path.sep}dist${path.sep}`) ? '..' : '');
+
+const intVar = (min: number) => z.coerce.number().int().min(min);
+const boolVar = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+function parse<T>(env: NodeJS.ProcessEnv, name: string, schema: z.ZodType<T>, fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const result = schema.safeParse(raw.trim());
+  if (!result.success) throw new ConfigError(name, result.error.issues.map((i) => i.message).join('; ') + ` (got "${raw}")`);
+  return result.data;
+}
+
+function parseWith<T>(env: NodeJS.ProcessEnv, name: string, fn: (raw: string) => T, fallback: () => T): T {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback();
+  try {
+    return fn(raw.trim());
+  } catch (err) {
+    throw new ConfigError(name, (err as Error).message);
+  }
+}
+
+/** `bak,cefl,gem=gemaire` → business units; codes are case-insensitive, folder defaults to upper case. */
+export function parseBusinessUnits(raw: string): BusinessUnit[] {
+  const units = raw.split(',').map((s) => s.trim()).filter(Boolean).map((entry) => {
+    const [code, folder] = entry.split('=');
+    return makeBusinessUnit(code, folder);
+  });
+  if (units.length === 0) throw new Error('no business unit given');
+  const seen = new Set<string>();
+  for (const u of units) {
+    if (seen.has(u.code)) throw new Error(`business unit "${u.code}" is listed twice`);
+    seen.add(u.code);
+  }
+  return units;
+}
+
+/** `key:role[:bu1+bu2]` entries, comma separated. */
+export function parseApiKeys(raw: string, units: readonly BusinessUnit[]): ApiKey[] {
+  return raw.split(',').map((s) => s.trim()).filter(Boolean).map((entry, index) => {
+    const [key, role, bus] = entry.split(':');
+    if (!key || key.length < 8) throw new Error(`key #${index + 1} is shorter than 8 characters`);
+    if (role !== 'reader' && role !== 'operator' && role !== 'admin') {
+      throw new Error(`key #${index + 1} has role "${role ?? ''}"; expected reader, operator or admin`);
+    }
+    let scoped: string[] | null = null;
+    if (bus) {
+      scoped = bus.split('+').map((b) => b.trim().toLowerCase()).filter(Boolean);
+      const unknown = scoped.filter((b) => !units.some((u) => u.code === b));
+      if (unknown.length) throw new Error(`key #${index + 1} names unknown business unit(s) ${unknown.join(', ')}`);
+    }
+    return { key, role, businessUnits: scoped, name: `key#${index + 1}(${role})` };
+  });
+}
+
+/** Reads and validates the whole configuration; a bad value throws a ConfigError naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const projectRoot = env.PIM_PROJECT_ROOT ?? PROJECT_ROOT;
+  const businessUnits = parseWith(env, 'BUSINESS_UNITS', parseBusinessUnits, () => parseBusinessUnits('bak'));
+  const apiKeys = parseWith(env, 'API_KEYS', (raw) => parseApiKeys(raw, businessUnits), () => []);
+  const databaseUrl = parseWith<string | undefined>(env, 'DATABASE_URL', (raw) => {
+    if (!/^postgres(ql)?:\/\//.test(raw)) throw new Error('expected postgres://user:password@host:port/database');
+    return raw;
+  }, () => undefined);
+  return {
+    databaseUrl,
+    source: parseWith(env, 'SOURCE_URL', parseLocation, () => localLocation(path.join(projectRoot, 'samples', 'bucket'))),
+    exportTarget: parseWith(env, 'EXPORT_URL', parseLocation, () => localLocation(path.join(projectRoot, 'exports'))),
+    businessUnits,
+    // Without API keys the API is open, so it only listens on loopback.
+    host: parse(env, 'HOST', z.string().min(1), apiKeys.length ? '0.0.0.0' : '127.0.0.1'),
+    port: parse(env, 'PORT', intVar(0).max(65535), 4000),
+    apiKeys,
+    s3: {
+      endpoint: parse<string | undefined>(env, 'S3_ENDPOINT', z.string().url(), undefined),
+      forcePathStyle: parse(env, 'S3_FORCE_PATH_STYLE', boolVar, false),
+      region: parse(env, 'AWS_REGION', z.string(), env.AWS_DEFAULT_REGION ?? 'us-east-1'),
+    },
+    loadPollIntervalMs: parse(env, 'LOAD_POLL_INTERVAL_MS', intVar(0), 60_000),
+    logLevel: parse(env, 'LOG_LEVEL', z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'),
+    dataDir: parse(env, 'DATA_DIR', z.string(), path.join(projectRoot, '.data')),
+    loader: {
+      maxBadLines: parse(env, 'LOAD_MAX_BAD_LINES', intVar(0), 10),
+      maxBadRatio: parse(env, 'LOAD_MAX_BAD_RATIO', z.coerce.number().min(0).max(1), 0.01),
+      maxLineBytes: parse(env, 'LOAD_MAX_LINE_BYTES', intVar(1024), 64 * 1024 * 1024),
+    },
+    projectRoot,
+  };
+}

@@ -1,0 +1,25 @@
+/** Every failure the service expects carries one of these codes; one place maps them to GraphQL. */
+export enum ErrorCode {
+  BadUserInput = 'BAD_USER_INPUT',
+  NotFound = 'NOT_FOUND',
+  Unauthenticated = 'UNAUTHENTICATED',
+  Forbidden = 'FORBIDDEN',
+  Conflict = 'CONFLICT',
+  Internal = 'INTERNAL',
+}
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+export const badInput = (message: string, details?: Record<string, unknown>) =>
+  new DomainError(ErrorCode.BadUserInput, message, details);
+export const notFound = (message: string) => new DomainError(ErrorCode.NotFound, message);
+export const forbidden = (message: string) => new DomainError(ErrorCode.Forbidden, message);

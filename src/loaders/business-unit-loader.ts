@@ -1,0 +1,90 @@
+import { AppConfig } from '../config/config';
+import { BusinessUnit } from '../db/business-unit';
+import { Database } from '../db/database';
+import { Logger } from '../logger';
+import { closeInterrupted, insertError } from './event-log';
+import { FileLoader } from './file-loader';
+import { planLoad } from './load-planner';
+import { Source } from './source';
+
+export type PassStatus = 'done' | 'busy' | 'blocked' | 'failed';
+
+export interface PassResult {
+  status: PassStatus;
+  applied: number;
+  /** The file_error event that stopped this pass or holds the BU back. */
+  errorEventId?: string;
+  message?: string;
+}
+
+/**
+ * One load pass of one BU: under a PostgreSQL advisory lock (so no two copies of the service, and
+ * no replay, work on the same BU at once), close starts left by a dead loader, plan, and apply the
+ * pending files in order until one fails.
+ */
+export class BusinessUnitLoader {
+  private readonly running = new Set<string>();
+  private readonly files: FileLoader;
+
+  constructor(
+    private readonly db: Database,
+    private readonly source: Source,
+    config: Pick<AppConfig, 'loader'>,
+    private readonly log: Logger,
+  ) {
+    this.files = new FileLoader(db, source, config.loader, log);
+  }
+
+  /** True while this process runs a pass for the BU. */
+  isRunning(bu: BusinessUnit): boolean {
+    return this.running.has(bu.code);
+  }
+
+  async loadOnce(bu: BusinessUnit): Promise<PassResult> {
+    const lock = this.db.dataSource.createQueryRunner();
+    await lock.connect();
+    this.running.add(bu.code);
+    try {
+      const [{ locked }] = await lock.query('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked', [loaderLockKey(bu)]);
+      if (!locked) return { status: 'busy', applied: 0, message: `another loader or replay holds ${bu.code}` };
+      try {
+        return await this.pass(bu);
+      } finally {
+        await lock.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [loaderLockKey(bu)]);
+      }
+    } finally {
+      this.running.delete(bu.code);
+      await lock.release();
+    }
+  }
+
+  private async pass(bu: BusinessUnit): Promise<PassResult> {
+    const log = this.log.child({ bu: bu.code });
+    const plan = await this.db.withBu(bu, async (m) => {
+      const closed = await closeInterrupted(m);
+      if (closed) log.warn({ closed }, 'closed file_start events left by an interrupted loader');
+      return planLoad(m, this.source, bu);
+    });
+    if (plan.blockedBy) {
+      return { status: 'blocked', applied: 0, errorEventId: plan.blockedBy.id, message: plan.blockedBy.error_message };
+    }
+    if (plan.late) {
+      const { file, code, message } = plan.late;
+      const id = await this.db.withBu(bu, (m) => insertError(m, { uri: file.uri, key: file.key, etag: file.etag, entityType: 'Product' }, null, code, message));
+      log.warn({ eventId: id, file: file.uri }, message);
+      return { status: 'blocked', applied: 0, errorEventId: id, message };
+    }
+    let applied = 0;
+    for (const file of plan.files) {
+      const result = await this.files.apply(bu, file);
+      if (!result.ok) return { status: 'failed', applied, errorEventId: result.eventId, message: result.error };
+      applied++;
+    }
+    if (applied) log.info({ applied }, 'load pass done');
+    return { status: 'done', applied };
+  }
+}
+
+export function loaderLockKey(bu: BusinessUnit): string {
+  return `pim-accumulator:load:${bu.schema}`;
+}

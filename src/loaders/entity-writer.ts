@@ -1,0 +1,219 @@
+import { Queryable } from '../db/queryable';
+import type { OwnerType } from '../entities/resource.entity';
+import { ParsedDelete, ParsedEntity, ParsedItem, ParsedLine, ParsedUpsert } from './entity-line';
+
+/**
+ * Writes batches of parsed lines into one BU schema, inside the file's transaction (the caller's
+ * runner has `search_path` set). A batch holds each top-level EntityId at most once, so set-based
+ * statements see each entity once and the counts are exact per line. Unchanged entities are not
+ * written at all.
+ */
+
+export interface ApplyCounts {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  deleted: number;
+  deletesOfUnknown: number;
+  items: { inserted: number; updated: number; unchanged: number; removed: number; deleted: number };
+}
+
+export const emptyCounts = (): ApplyCounts => ({
+  inserted: 0, updated: 0, unchanged: 0, deleted: 0, deletesOfUnknown: 0,
+  items: { inserted: 0, updated: 0, unchanged: 0, removed: 0, deleted: 0 },
+});
+
+export interface WriteContext {
+  runner: Queryable;
+  eventId: string;
+  sourceFile: string;
+  counts: ApplyCounts;
+}
+
+type TopTable = 'product' | 'channel_node';
+
+interface StoredState { entity_id: string; content_hash: string; deleted: boolean }
+interface StoredItem extends StoredState { product_entity_id: string; sort_order: number }
+
+const TRACKED_SET = `field_set_id = EXCLUDED.field_set_id, attributes = EXCLUDED.attributes, extra = EXCLUDED.extra,
+  content_hash = EXCLUDED.content_hash, deleted = false, deleted_at = NULL, deleted_by_file = NULL,
+  source_file = EXCLUDED.source_file, event_id = EXCLUDED.event_id, updated_at = EXCLUDED.updated_at`;
+
+const entityRow = (e: ParsedEntity) => ({
+  entity_id: e.entityId, field_set_id: e.fieldSetId, attributes: e.attributes, extra: e.extra, content_hash: e.hash,
+});
+
+async function storedStates<T extends StoredState>(ctx: WriteContext, sql: string, params: unknown[]): Promise<Map<string, T>> {
+  const rows: T[] = await ctx.runner.query(sql, params);
+  return new Map(rows.map((r) => [String(r.entity_id), r]));
+}
+
+/** Applies a batch of top-level lines of one table (Product or ChannelNode lines). */
+export async function writeTopLevelBatch(ctx: WriteContext, table: TopTable, lines: ParsedLine[]): Promise<void> {
+  const ownerType: OwnerType = table === 'product' ? 'Product' : 'ChannelNode';
+  const stored = await storedStates<StoredState>(ctx,
+    `SELECT entity_id, content_hash, deleted FROM ${table} WHERE entity_id = ANY($1::bigint[])`,
+    [lines.map((l) => l.entityId)]);
+
+  const upserts: ParsedUpsert[] = [];
+  const deletes: ParsedDelete[] = [];
+  for (const line of lines) {
+    const before = stored.get(line.entityId);
+    if (line.deleted) {
+      if (!before) ctx.counts.deletesOfUnknown++, ctx.counts.unchanged++;
+      else if (before.deleted) ctx.counts.unchanged++;
+      else deletes.push(line), ctx.counts.deleted++;
+    } else if (!before) {
+      upserts.push(line), ctx.counts.inserted++;
+    } else if (before.deleted || before.content_hash !== line.hash) {
+      upserts.push(line), ctx.counts.updated++;
+    } else {
+      ctx.counts.unchanged++;
+    }
+  }
+
+  if (upserts.length) {
+    const isProduct = table === 'product';
+    const rows = upserts.map((l) => ({ ...entityRow(l), ...(isProduct ? { product_id: productIdOf(l) } : {}) }));
+    await ctx.runner.query(
+      `INSERT INTO ${table} (entity_id, ${isProduct ? 'product_id, ' : ''}field_set_id, attributes, extra, content_hash,
+         deleted, source_file, event_id, updated_at)
+       SELECT r.entity_id, ${isProduct ? 'r.product_id, ' : ''}r.field_set_id, coalesce(r.attributes, '{}'::jsonb), r.extra, r.content_hash,
+         false, $2, $3, now()
+       FROM jsonb_to_recordset($1::jsonb) AS r(entity_id bigint, ${isProduct ? 'product_id text, ' : ''}field_set_id text,
+         attributes jsonb, extra jsonb, content_hash text)
+       ON CONFLICT (entity_id) DO UPDATE SET ${isProduct ? 'product_id = EXCLUDED.product_id, ' : ''}${TRACKED_SET}`,
+      [JSON.stringify(rows), ctx.sourceFile, ctx.eventId]);
+    await replaceChildren(ctx, ownerType, upserts);
+    if (isProduct) {
+      await replaceMembership(ctx, upserts);
+      await writeItems(ctx, upserts);
+    }
+  }
+  if (deletes.length) {
+    const ids = deletes.map((d) => d.entityId);
+    await markDeleted(ctx, table, `entity_id = ANY($1::bigint[])`, ids);
+    if (table === 'product') {
+      const n = await markDeleted(ctx, 'item', `product_entity_id = ANY($1::bigint[])`, ids);
+      ctx.counts.items.deleted += n;
+    }
+  }
+}
+
+function productIdOf(line: ParsedUpsert): string | null {
+  const v = line.attributes.ProductId;
+  return typeof v === 'string' ? v : v === undefined || v === null ? null : String(v);
+}
+
+async function markDeleted(ctx: WriteContext, table: TopTable | 'item', where: string, ids: string[]): Promise<number> {
+  const result: [unknown[], number] = await ctx.runner.query(
+    `UPDATE ${table} SET deleted = true, deleted_at = now(), deleted_by_file = $2, source_file = $2, event_id = $3, updated_at = now()
+     WHERE ${where} AND NOT deleted`,
+    [ids, ctx.sourceFile, ctx.eventId]);
+  return result[1];
+}
+
+/** Whole-set rule for resources and links: the line's arrays replace what its owner had. */
+async function replaceChildren(ctx: WriteContext, ownerType: OwnerType, owners: ParsedEntity[]): Promise<void> {
+  const ids = owners.map((o) => o.entityId);
+  await ctx.runner.query(`DELETE FROM resource WHERE owner_type = $1 AND owner_entity_id = ANY($2::bigint[])`, [ownerType, ids]);
+  await ctx.runner.query(`DELETE FROM entity_link WHERE owner_type = $1 AND owner_entity_id = ANY($2::bigint[])`, [ownerType, ids]);
+  const resources = owners.flatMap((o) => {
+    const seen = new Set<string>();
+    // A resource listed twice under one owner keeps its first position.
+    return o.resources.filter((r) => !seen.has(r.entityId) && seen.add(r.entityId)).map((r) => ({
+      owner_entity_id: o.entityId, resource_entity_id: r.entityId, sort_order: r.sortOrder,
+      field_set_id: r.fieldSetId, attributes: r.attributes, extra: r.extra,
+    }));
+  });
+  if (resources.length) {
+    await ctx.runner.query(
+      `INSERT INTO resource (owner_type, owner_entity_id, resource_entity_id, sort_order, field_set_id, attributes, extra)
+       SELECT $2, r.owner_entity_id, r.resource_entity_id, r.sort_order, r.field_set_id, coalesce(r.attributes, '{}'::jsonb), r.extra
+       FROM jsonb_to_recordset($1::jsonb) AS r(owner_entity_id bigint, resource_entity_id bigint, sort_order int,
+         field_set_id text, attributes jsonb, extra jsonb)`,
+      [JSON.stringify(resources), ownerType]);
+  }
+  const links = owners.flatMap((o) => o.links.map((l) => ({
+    owner_entity_id: o.entityId, direction: l.direction, sort_order: l.sortOrder, link_type_id: l.linkTypeId,
+    other_entity_type_id: l.otherEntityTypeId, other_entity_id: l.otherEntityId, extra: l.extra,
+  })));
+  if (links.length) {
+    await ctx.runner.query(
+      `INSERT INTO entity_link (owner_type, owner_entity_id, direction, sort_order, link_type_id, other_entity_type_id, other_entity_id, extra)
+       SELECT $2, r.owner_entity_id, r.direction, r.sort_order, r.link_type_id, r.other_entity_type_id, r.other_entity_id, r.extra
+       FROM jsonb_to_recordset($1::jsonb) AS r(owner_entity_id bigint, direction text, sort_order int, link_type_id text,
+         other_entity_type_id text, other_entity_id bigint, extra jsonb)`,
+      [JSON.stringify(links), ownerType]);
+  }
+}
+
+/** Category membership comes from the product side only (see spec/input-format.md). */
+async function replaceMembership(ctx: WriteContext, products: ParsedUpsert[]): Promise<void> {
+  await ctx.runner.query(`DELETE FROM channel_node_product WHERE product_entity_id = ANY($1::bigint[])`, [products.map((p) => p.entityId)]);
+  const rows = products.flatMap((p) => {
+    const seen = new Set<string>();
+    return p.links
+      .filter((l) => l.direction === 'INBOUND' && l.linkTypeId === 'ChannelNodeProduct' && l.otherEntityTypeId === 'ChannelNode')
+      .filter((l) => !seen.has(l.otherEntityId) && seen.add(l.otherEntityId))
+      .map((l) => ({ channel_node_id: l.otherEntityId, product_entity_id: p.entityId, sort_order: l.sortOrder }));
+  });
+  if (rows.length) {
+    await ctx.runner.query(
+      `INSERT INTO channel_node_product (channel_node_id, product_entity_id, sort_order)
+       SELECT r.channel_node_id, r.product_entity_id, r.sort_order
+       FROM jsonb_to_recordset($1::jsonb) AS r(channel_node_id bigint, product_entity_id bigint, sort_order int)`,
+      [JSON.stringify(rows)]);
+  }
+}
+
+/** Items of changed product lines: upsert the delivered set, mark the ones no longer listed deleted. */
+async function writeItems(ctx: WriteContext, products: ParsedUpsert[]): Promise<void> {
+  // An item listed under two products of one batch belongs to the later line.
+  const incoming = new Map<string, { item: ParsedItem; productId: string }>();
+  for (const p of products) for (const item of p.items) {
+    incoming.delete(item.entityId);
+    incoming.set(item.entityId, { item, productId: p.entityId });
+  }
+  const productIds = products.map((p) => p.entityId);
+  const stored = await storedStates<StoredItem>(ctx,
+    `SELECT entity_id, product_entity_id, sort_order, content_hash, deleted FROM item
+     WHERE product_entity_id = ANY($1::bigint[]) OR entity_id = ANY($2::bigint[])`,
+    [productIds, [...incoming.keys()]]);
+
+  const changed: { item: ParsedItem; productId: string }[] = [];
+  for (const entry of incoming.values()) {
+    const before = stored.get(entry.item.entityId);
+    if (!before) {
+      changed.push(entry), ctx.counts.items.inserted++;
+    } else if (before.deleted || before.content_hash !== entry.item.hash
+      || String(before.product_entity_id) !== entry.productId || before.sort_order !== entry.item.sortOrder) {
+      changed.push(entry), ctx.counts.items.updated++;
+    } else {
+      ctx.counts.items.unchanged++;
+    }
+  }
+  const removed = [...stored.values()]
+    .filter((s) => !s.deleted && !incoming.has(String(s.entity_id)) && productIds.includes(String(s.product_entity_id)))
+    .map((s) => String(s.entity_id));
+
+  if (changed.length) {
+    const rows = changed.map(({ item, productId }) => ({ ...entityRow(item), product_entity_id: productId, sort_order: item.sortOrder }));
+    await ctx.runner.query(
+      `INSERT INTO item (entity_id, product_entity_id, sort_order, field_set_id, attributes, extra, content_hash,
+         deleted, source_file, event_id, updated_at)
+       SELECT r.entity_id, r.product_entity_id, r.sort_order, r.field_set_id, coalesce(r.attributes, '{}'::jsonb), r.extra,
+         r.content_hash, false, $2, $3, now()
+       FROM jsonb_to_recordset($1::jsonb) AS r(entity_id bigint, product_entity_id bigint, sort_order int,
+         field_set_id text, attributes jsonb, extra jsonb, content_hash text)
+       ON CONFLICT (entity_id) DO UPDATE SET product_entity_id = EXCLUDED.product_entity_id,
+         sort_order = EXCLUDED.sort_order, ${TRACKED_SET}`,
+      [JSON.stringify(rows), ctx.sourceFile, ctx.eventId]);
+    // Only items whose own content changed get their resources and links replaced.
+    const contentChanged = changed.filter(({ item }) => stored.get(item.entityId)?.content_hash !== item.hash || stored.get(item.entityId)?.deleted);
+    if (contentChanged.length) await replaceChildren(ctx, 'Item', contentChanged.map((c) => c.item));
+  }
+  if (removed.length) {
+    ctx.counts.items.removed += await markDeleted(ctx, 'item', `entity_id = ANY($1::bigint[])`, removed);
+  }
+}

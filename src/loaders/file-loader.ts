@@ -1,0 +1,257 @@
+import { AppConfig } from '../config/config';
+import { BusinessUnit } from '../db/business-unit';
+import { Database } from '../db/database';
+import { Queryable } from '../db/queryable';
+import { Logger } from '../logger';
+import { AttributeReport, parseAttributeFile } from './attribute-file';
+import { readAttributeSchema, writeAttributeDefinitions } from './attribute-writer';
+import { ParsedLine, parseEntityLine } from './entity-line';
+import { ApplyCounts, WriteContext, emptyCounts, writeTopLevelBatch } from './entity-writer';
+import { EventFile, LoadErrorCode, OutcomeCounts, insertComplete, insertError, insertStart, reserveEventId } from './event-log';
+import { LineReader, readWholeJson } from './line-reader';
+import type { PlannedFile } from './load-planner';
+import { Source } from './source';
+
+export interface FileLoadResult {
+  ok: boolean;
+  eventId: string;
+  counts: OutcomeCounts;
+  error?: string;
+}
+
+interface Quarantined { lineNumber: number; reason: string; rawLine: string }
+
+/** A reason to fail the whole file; the code tells operators (and the planner) what kind of failure. */
+class FileRejected extends Error {
+  constructor(readonly code: LoadErrorCode, message: string) {
+    super(message);
+  }
+}
+
+const BATCH_LINES = 500;
+const BATCH_BYTES = 8 * 1024 * 1024;
+const KEPT_EXAMPLES = 100;
+
+const ENTITY_TYPE: Record<PlannedFile['kind'], string> = { attributes: 'Attribute', channel: 'ChannelNode', product: 'Product' };
+
+/**
+ * Applies one file to one BU: `file_start` committed on its own, then every good line and the
+ * `file_complete` event in one transaction, so the state never shows part of a file. Any failure
+ * rolls the transaction back and records `file_error` with a message a person can act on.
+ */
+export class FileLoader {
+  constructor(
+    private readonly db: Database,
+    private readonly source: Source,
+    private readonly limits: AppConfig['loader'],
+    private readonly log: Logger,
+  ) {}
+
+  async apply(bu: BusinessUnit, file: PlannedFile): Promise<FileLoadResult> {
+    const eventFile: EventFile = { uri: file.uri, key: file.key, etag: file.etag, entityType: ENTITY_TYPE[file.kind] };
+    const started = Date.now();
+    const startId = await this.db.withBu(bu, (m) => insertStart(m, eventFile));
+    const log = this.log.child({ bu: bu.code, file: file.uri, startEventId: startId });
+    log.info({ bytes: file.size }, 'file load started');
+
+    const run = new FileRun(file, this.limits);
+    const runner = this.db.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      const eventId = await this.db.inBuTransaction(runner, bu, {}, async () => {
+        const completeId = await reserveEventId(runner);
+        const ctx: WriteContext = { runner, eventId: completeId, sourceFile: file.uri, counts: run.counts };
+        if (file.kind === 'attributes') await this.applyAttributeFile(ctx, run);
+        else await this.applyLines(ctx, run, log);
+        run.checkBadLineLimit();
+        const metadata = { ...run.metadata(), durationMs: Date.now() - started, ...(await membershipCheck(runner, file)) };
+        await insertComplete(runner, completeId, startId, eventFile, run.sha256, run.outcome(), metadata);
+        return completeId;
+      });
+      log.info({ eventId, ...run.outcome(), durationMs: Date.now() - started }, 'file load complete');
+      return { ok: true, eventId, counts: run.outcome() };
+    } catch (err) {
+      const code: LoadErrorCode = err instanceof FileRejected ? err.code : 'apply_failed';
+      const message = err instanceof FileRejected ? err.message
+        : `applying ${file.uri} failed, nothing of it was applied: ${(err as Error).message}`;
+      if (!(err instanceof FileRejected)) log.error({ err }, 'file load failed');
+      const eventId = await this.db.withBu(bu, async (m) => {
+        const id = await insertError(m, eventFile, startId, code, message, {
+          sha256: run.sha256, counts: run.outcome(), metadata: { ...run.metadata(), durationMs: Date.now() - started },
+        });
+        // The file's own quarantine rows rolled back with it; keep the first few so operators see why.
+        await insertQuarantined(m, file.uri, run.examples, id);
+        return id;
+      });
+      log.warn({ eventId, code, error: message }, 'file load failed; later files of this business unit wait');
+      return { ok: false, eventId, counts: run.outcome(), error: message };
+    } finally {
+      await runner.release();
+    }
+  }
+
+  private async applyAttributeFile(ctx: WriteContext, run: FileRun): Promise<void> {
+    const stream = await this.source.open(run.file.key);
+    let parsed;
+    try {
+      const doc = await readWholeJson(stream, { gzip: 'auto' });
+      run.sha256 = doc.sha256;
+      run.bytes = doc.bytes;
+      parsed = parseAttributeFile(doc.value);
+    } catch (err) {
+      throw new FileRejected('unreadable', `cannot read ${run.file.uri}: ${(err as Error).message}. Nothing of it was applied.`);
+    }
+    run.lines = parsed.definitions.length + parsed.rejected.length;
+    for (const r of parsed.rejected) await run.quarantine(ctx, { lineNumber: r.position, reason: r.reason, rawLine: r.raw });
+    await writeAttributeDefinitions(ctx, parsed.definitions);
+  }
+
+  private async applyLines(ctx: WriteContext, run: FileRun, log: Logger): Promise<void> {
+    const table = run.file.kind === 'product' ? 'product' : 'channel_node';
+    const expectedType = ENTITY_TYPE[run.file.kind];
+    const report = new AttributeReport(await readAttributeSchema(ctx.runner));
+    run.report = report;
+    const reader = new LineReader(await this.source.open(run.file.key), { gzip: 'auto', maxLineBytes: this.limits.maxLineBytes });
+    let batch: ParsedLine[] = [];
+    let batchIds = new Set<string>();
+    let batchBytes = 0;
+    const flush = async () => {
+      if (batch.length) await writeTopLevelBatch(ctx, table, batch);
+      batch = [];
+      batchIds = new Set();
+      batchBytes = 0;
+    };
+    const lines = reader.lines()[Symbol.asyncIterator]();
+    let lastProgress = Date.now();
+    for (;;) {
+      let next: IteratorResult<Awaited<ReturnType<typeof lines.next>>['value']>;
+      try {
+        next = await lines.next();
+      } catch (err) {
+        throw new FileRejected('unreadable', `cannot read ${run.file.uri} (after line ${run.lines}): ${(err as Error).message}. Nothing of it was applied.`);
+      }
+      if (next.done) break;
+      const rec = next.value;
+      run.lines = rec.lineNumber;
+      if ('tooLong' in rec) {
+        await run.quarantine(ctx, {
+          lineNumber: rec.lineNumber,
+          reason: `line is ${rec.bytes} bytes, over the ${this.limits.maxLineBytes}-byte limit (LOAD_MAX_LINE_BYTES); only its first bytes are kept`,
+          rawLine: rec.head,
+        });
+        continue;
+      }
+      const result = rec.text.includes('\\u0000')
+        ? { ok: false as const, reason: 'contains \\u0000, which PostgreSQL cannot store in text or JSONB' }
+        : parseEntityLine(rec.text);
+      if (!result.ok) {
+        await run.quarantine(ctx, { lineNumber: rec.lineNumber, reason: result.reason, rawLine: rec.text });
+        continue;
+      }
+      const line = result.line;
+      if (line.entityTypeId !== expectedType) {
+        await run.quarantine(ctx, {
+          lineNumber: rec.lineNumber,
+          reason: `EntityTypeId "${line.entityTypeId}" does not belong in a ${run.file.kind} file (expected ${expectedType})`,
+          rawLine: rec.text,
+        });
+        continue;
+      }
+      run.processed++;
+      if (!line.deleted) {
+        report.check(line.entityTypeId, line.attributes);
+        for (const item of line.items) report.check('Item', item.attributes);
+      }
+      // A batch sees each entity once; a repeated id starts a new batch so file order holds.
+      if (batchIds.has(line.entityId) || batch.length >= BATCH_LINES || batchBytes >= BATCH_BYTES) await flush();
+      batch.push(line);
+      batchIds.add(line.entityId);
+      batchBytes += rec.text.length;
+      if (Date.now() - lastProgress > 10_000) {
+        lastProgress = Date.now();
+        log.info({ lines: rec.lineNumber, bytesRead: reader.bytesRead(), totalBytes: run.file.size }, 'file load progress');
+      }
+    }
+    await flush();
+    run.sha256 = reader.sha256();
+    run.bytes = reader.bytesRead();
+  }
+}
+
+/** Bookkeeping of one file's application. */
+class FileRun {
+  readonly counts: ApplyCounts = emptyCounts();
+  readonly examples: Quarantined[] = [];
+  quarantined = 0;
+  processed = 0;
+  lines = 0;
+  bytes = 0;
+  sha256: string | null = null;
+  report: AttributeReport | null = null;
+
+  constructor(readonly file: PlannedFile, private readonly limits: AppConfig['loader']) {}
+
+  async quarantine(ctx: WriteContext, q: Quarantined): Promise<void> {
+    this.quarantined++;
+    if (this.examples.length < KEPT_EXAMPLES) this.examples.push(q);
+    await insertQuarantined(ctx.runner, this.file.uri, [q], ctx.eventId);
+  }
+
+  checkBadLineLimit(): void {
+    const { maxBadLines, maxBadRatio } = this.limits;
+    if (this.quarantined > maxBadLines && this.quarantined > maxBadRatio * this.lines) {
+      throw new FileRejected('too_many_bad_lines',
+        `${this.file.uri} has ${this.quarantined} bad lines out of ${this.lines}, over the limit ` +
+        `(more than ${maxBadLines} and more than ${(maxBadRatio * 100).toFixed(2)}%). Nothing of it was applied; ` +
+        `the first ${Math.min(this.quarantined, KEPT_EXAMPLES)} bad lines are quarantined with their reasons. ` +
+        'Fix or replace the file, then replay from this event.');
+    }
+  }
+
+  outcome(): OutcomeCounts {
+    const c = this.counts;
+    return { processed: this.processed, inserted: c.inserted, updated: c.updated, unchanged: c.unchanged, deleted: c.deleted, quarantined: this.quarantined };
+  }
+
+  metadata(): Record<string, unknown> {
+    const c = this.counts;
+    return {
+      lines: this.lines,
+      bytes: this.bytes,
+      ...(this.file.kind === 'product' ? { items: c.items } : {}),
+      ...(c.deletesOfUnknown ? { deletesOfUnknown: c.deletesOfUnknown } : {}),
+      ...(this.file.full ? { fullSnapshot: true } : {}),
+      ...(this.report && Object.keys(this.report.drift).length ? { schemaDrift: this.report.drift } : {}),
+      ...(this.report && Object.keys(this.report.mismatches).length ? { typeMismatches: this.report.mismatches } : {}),
+    };
+  }
+}
+
+async function insertQuarantined(db: Queryable, sourceFile: string, lines: Quarantined[], eventId: string): Promise<void> {
+  if (!lines.length) return;
+  await db.query(
+    `INSERT INTO quarantined_line (source_file, line_number, reason, raw_line, event_id)
+     SELECT $1, r.line_number, r.reason, r.raw_line, $3 FROM jsonb_to_recordset($2::jsonb) AS r(line_number int, reason text, raw_line text)`,
+    [sourceFile, JSON.stringify(lines.map((l) => ({ line_number: l.lineNumber, reason: l.reason, raw_line: l.rawLine.replace(/\u0000/g, '\\u0000') }))), eventId]);
+}
+
+/**
+ * Membership is owned by the product side; node lines that list products are kept but only
+ * compared. Counts node-side claims the product side does not confirm, and the reverse.
+ */
+async function membershipCheck(db: Queryable, file: PlannedFile): Promise<Record<string, unknown>> {
+  if (file.kind === 'attributes') return {};
+  const [row] = await db.query(`
+    WITH node_side AS (
+      SELECT l.owner_entity_id AS node, l.other_entity_id AS product FROM entity_link l
+      JOIN channel_node n ON n.entity_id = l.owner_entity_id AND NOT n.deleted
+      WHERE l.owner_type = 'ChannelNode' AND l.direction = 'OUTBOUND' AND l.link_type_id = 'ChannelNodeProduct'
+    ), product_side AS (
+      SELECT m.channel_node_id AS node, m.product_entity_id AS product FROM channel_node_product m
+      JOIN product p ON p.entity_id = m.product_entity_id AND NOT p.deleted
+      WHERE m.channel_node_id IN (SELECT node FROM node_side)
+    )
+    SELECT (SELECT count(*) FROM (SELECT * FROM node_side EXCEPT SELECT * FROM product_side) a)::int AS node_only,
+           (SELECT count(*) FROM (SELECT * FROM product_side EXCEPT SELECT * FROM node_side) b)::int AS product_only`);
+  return { membershipDisagreements: row.node_only, membershipOnlyOnProductSide: row.product_only };
+}

@@ -1,0 +1,188 @@
+import { Hash, createHash } from 'node:crypto';
+import { Readable, pipeline } from 'node:stream';
+import { createGunzip, gunzipSync } from 'node:zlib';
+
+export type LineRecord =
+  | { lineNumber: number; text: string }
+  | { lineNumber: number; tooLong: true; bytes: number; head: string };
+
+export interface LineReaderOptions {
+  gzip: boolean | 'auto';
+  maxLineBytes: number;
+}
+
+const HEAD_BYTES = 1024;
+const LF = 0x0a;
+const CR = 0x0d;
+
+/**
+ * Streams the non-blank lines of a (possibly gzipped) object, holding at most one line plus a chunk.
+ * The sha256 and byte count are of the raw bytes as stored, so they identify the object version read.
+ */
+export class LineReader {
+  private readonly hash: Hash = createHash('sha256');
+  private bytes = 0;
+
+  constructor(private readonly raw: Readable, private readonly opts: LineReaderOptions) {}
+
+  sha256(): string {
+    return this.hash.copy().digest('hex');
+  }
+
+  bytesRead(): number {
+    return this.bytes;
+  }
+
+  async *lines(): AsyncGenerator<LineRecord> {
+    const max = this.opts.maxLineBytes;
+    let pieces: Buffer[] = [];
+    let length = 0; // bytes of the current line, including any skipped ones
+    let head: Buffer | null = null; // set while skipping a too-long line
+    let lastByte = -1;
+    let lineNumber = 0;
+
+    const endLine = (): LineRecord | null => {
+      lineNumber++;
+      const crlf = lastByte === CR ? 1 : 0;
+      const bytes = length - crlf;
+      let record: LineRecord | null = null;
+      if (head || bytes > max) {
+        const h = head ?? Buffer.concat(pieces);
+        record = { lineNumber, tooLong: true, bytes, head: h.toString('utf8', 0, Math.min(HEAD_BYTES, bytes)) };
+      } else {
+        let text = Buffer.concat(pieces, length).toString('utf8', 0, bytes);
+        if (lineNumber === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+        if (text.trim() !== '') record = { lineNumber, text };
+      }
+      pieces = [];
+      length = 0;
+      head = null;
+      lastByte = -1;
+      return record;
+    };
+
+    const take = (chunk: Buffer) => {
+      if (chunk.length === 0) return;
+      length += chunk.length;
+      lastByte = chunk[chunk.length - 1];
+      if (head) {
+        if (head.length < HEAD_BYTES) head = Buffer.concat([head, chunk.subarray(0, HEAD_BYTES - head.length)]);
+        return;
+      }
+      pieces.push(chunk);
+      // One extra byte of slack for a '\r' that the line end may strip.
+      if (length > max + 1) {
+        head = Buffer.from(Buffer.concat(pieces).subarray(0, HEAD_BYTES)); // a copy: the rest is freed
+        pieces = [];
+      }
+    };
+
+    try {
+      for await (const chunk of this.decoded()) {
+        let start = 0;
+        for (let nl = chunk.indexOf(LF); nl >= 0; nl = chunk.indexOf(LF, start)) {
+          take(chunk.subarray(start, nl));
+          start = nl + 1;
+          const record = endLine();
+          if (record) yield record;
+        }
+        // Copy: a subarray would pin the whole chunk for as long as the line lasts.
+        if (start < chunk.length) take(start === 0 ? chunk : Buffer.from(chunk.subarray(start)));
+      }
+    } catch (err) {
+      throw describe(err);
+    } finally {
+      this.raw.destroy();
+    }
+    if (length > 0) {
+      const record = endLine();
+      if (record) yield record;
+    }
+  }
+
+  private async *tapped(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    for await (const chunk of chunks) {
+      this.hash.update(chunk);
+      this.bytes += chunk.length;
+      yield chunk;
+    }
+  }
+
+  private async *decoded(): AsyncGenerator<Buffer> {
+    const it = this.tapped(this.raw)[Symbol.asyncIterator]();
+    const first: Buffer[] = [];
+    let firstBytes = 0;
+    let done = false;
+    // Gather enough to see the gzip magic; chunks can be as small as one byte.
+    while (firstBytes < 2) {
+      const next = await it.next();
+      if (next.done) {
+        done = true;
+        break;
+      }
+      first.push(next.value);
+      firstBytes += next.value.length;
+    }
+    const start = Buffer.concat(first);
+    const gzip = this.opts.gzip === 'auto' ? start[0] === 0x1f && start[1] === 0x8b : this.opts.gzip;
+    async function* rest(): AsyncGenerator<Buffer> {
+      if (start.length > 0) yield start;
+      if (done) return;
+      for (let next = await it.next(); !next.done; next = await it.next()) yield next.value;
+    }
+    if (!gzip) {
+      yield* rest();
+      return;
+    }
+    // pipeline() destroys the gunzip stream with the source's error, so a read error surfaces here too.
+    yield* pipeline(Readable.from(rest()), createGunzip(), () => {}) as AsyncIterable<Buffer>;
+  }
+}
+
+/** Iterates the lines of a raw stream; use LineReader directly to also get the sha256 and byte count. */
+export function readLines(raw: Readable, opts: LineReaderOptions): AsyncIterable<LineRecord> {
+  return new LineReader(raw, opts).lines();
+}
+
+/** Reads a whole JSON document (AttributeFile.json: small, so buffered). */
+export async function readWholeJson(
+  raw: Readable,
+  opts: { gzip: boolean | 'auto' },
+): Promise<{ value: unknown; sha256: string; bytes: number }> {
+  const hash = createHash('sha256');
+  const chunks: Buffer[] = [];
+  try {
+    for await (const chunk of raw) {
+      hash.update(chunk as Buffer);
+      chunks.push(chunk as Buffer);
+    }
+  } catch (err) {
+    throw describe(err);
+  }
+  let data = Buffer.concat(chunks);
+  const bytes = data.length;
+  const gzip = opts.gzip === 'auto' ? data[0] === 0x1f && data[1] === 0x8b : opts.gzip;
+  if (gzip) {
+    try {
+      data = gunzipSync(data);
+    } catch (err) {
+      throw describe(err);
+    }
+  }
+  let text = data.toString('utf8');
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  try {
+    return { value: JSON.parse(text), sha256: hash.digest('hex'), bytes };
+  } catch (err) {
+    throw new Error(`json: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Names the layer that failed, so an error event says "gzip: ..." or "read: ..." rather than a bare code. */
+function describe(err: unknown): Error {
+  // Duck-typed: errors from node internals can come from another realm (jest's vm), failing instanceof.
+  const e = err as Partial<NodeJS.ErrnoException> | null;
+  const message = typeof e?.message === 'string' ? e.message : String(err);
+  const layer = typeof e?.code === 'string' && e.code.startsWith('Z_') ? 'gzip' : 'read';
+  return new Error(`${layer}: ${message}`, { cause: err });
+}
