@@ -1,0 +1,35 @@
+import 'reflect-metadata';
+import { AppConfig, ConfigError, loadConfig } from '../config/config';
+import { BusinessUnit, findBusinessUnit } from '../db/business-unit';
+import { Logger, createLogger } from '../logger';
+
+/** Shared start-up of the one-shot commands: validated config, logger, exit codes. */
+export async function runCli(fn: (config: AppConfig, log: Logger) => Promise<number>): Promise<void> {
+  let config: AppConfig;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger(config.logLevel);
+  try {
+    process.exitCode = await fn(config, log);
+  } catch (err) {
+    console.error(`error: ${(err as Error).message}`);
+    process.exitCode = 1;
+  }
+}
+
+/** `--bu bak --bu gem` or `--bu all`; unknown codes are an error naming the configured ones. */
+export function selectBusinessUnits(config: AppConfig, codes: string[] | undefined): BusinessUnit[] {
+  if (!codes?.length || codes.includes('all')) return [...config.businessUnits];
+  return codes.map((code) => {
+    const bu = findBusinessUnit(config.businessUnits, code);
+    if (!bu) throw new Error(`unknown business unit "${code}"; configured (BUSINESS_UNITS): ${config.businessUnits.map((u) => u.code).join(', ')}`);
+    return bu;
+  });
+}

@@ -1,0 +1,115 @@
+import DataLoader from 'dataloader';
+import { BusinessUnit } from '../db/business-unit';
+import { Database } from '../db/database';
+import { ChannelNodeEntity, EntityLinkEntity, ItemEntity, ProductEntity, ResourceEntity } from '../entities';
+import type { OwnerType } from '../entities/resource.entity';
+
+export interface OwnerKey {
+  ownerType: OwnerType;
+  entityId: string;
+}
+
+interface NodeRow {
+  entity_id: string; field_set_id: string | null; attributes: Record<string, unknown>; extra: Record<string, unknown> | null;
+  content_hash: string; deleted: boolean; deleted_at: Date | null; deleted_by_file: string | null;
+  source_file: string; event_id: string; updated_at: Date;
+}
+
+export function nodeFromRow(r: NodeRow): ChannelNodeEntity {
+  return Object.assign(new ChannelNodeEntity(), {
+    entityId: String(r.entity_id), fieldSetId: r.field_set_id, attributes: r.attributes, extra: r.extra,
+    contentHash: r.content_hash, deleted: r.deleted, deletedAt: r.deleted_at, deletedByFile: r.deleted_by_file,
+    sourceFile: r.source_file, eventId: String(r.event_id), updatedAt: r.updated_at,
+  });
+}
+
+const ownerKey = (k: OwnerKey) => `${k.ownerType}:${k.entityId}`;
+
+function groupBy<T>(rows: T[], keyOf: (row: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const row of rows) {
+    const key = keyOf(row);
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = []));
+    group.push(row);
+  }
+  return groups;
+}
+
+/**
+ * Per-request, per-BU batching for every field that crosses a table: one SQL statement per field
+ * per level of the query, whatever the number of parents. Created fresh for each request, so
+ * nothing cached outlives it or crosses to another BU.
+ */
+export class BuDataLoaders {
+  readonly productById: DataLoader<string, ProductEntity | null>;
+  readonly liveItemsByProduct: DataLoader<string, ItemEntity[]>;
+  readonly allItemsByProduct: DataLoader<string, ItemEntity[]>;
+  readonly resourcesByOwner: DataLoader<OwnerKey, ResourceEntity[], string>;
+  readonly linksByOwner: DataLoader<OwnerKey, EntityLinkEntity[], string>;
+  readonly channelNodesByProduct: DataLoader<string, ChannelNodeEntity[]>;
+
+  constructor(private readonly db: Database, private readonly bu: BusinessUnit) {
+    this.productById = new DataLoader(async (ids) => {
+      const rows = await this.read((m) => m.getRepository(ProductEntity).createQueryBuilder('p')
+        .where('p.entity_id = ANY(CAST(:ids AS bigint[]))', { ids }).getMany());
+      const byId = new Map(rows.map((r) => [r.entityId, r]));
+      return ids.map((id) => byId.get(id) ?? null);
+    });
+    const itemsBy = (includeDeleted: boolean) => new DataLoader<string, ItemEntity[]>(async (ids) => {
+      const rows = await this.read((m) => {
+        const qb = m.getRepository(ItemEntity).createQueryBuilder('i')
+          .where('i.product_entity_id = ANY(CAST(:ids AS bigint[]))', { ids });
+        if (!includeDeleted) qb.andWhere('NOT i.deleted');
+        return qb.orderBy('i.product_entity_id').addOrderBy('i.sort_order').addOrderBy('i.entity_id').getMany();
+      });
+      const groups = groupBy(rows, (r) => r.productEntityId);
+      return ids.map((id) => groups.get(id) ?? []);
+    });
+    this.liveItemsByProduct = itemsBy(false);
+    this.allItemsByProduct = itemsBy(true);
+    this.resourcesByOwner = new DataLoader(async (keys) => {
+      const rows = await this.read((m) => m.getRepository(ResourceEntity).createQueryBuilder('r')
+        .where(`(r.owner_type, r.owner_entity_id) IN (SELECT * FROM unnest(CAST(:types AS text[]), CAST(:ids AS bigint[])))`,
+          { types: keys.map((k) => k.ownerType), ids: keys.map((k) => k.entityId) })
+        .orderBy('r.owner_type').addOrderBy('r.owner_entity_id').addOrderBy('r.sort_order').getMany());
+      const groups = groupBy(rows, (r) => ownerKey({ ownerType: r.ownerType, entityId: r.ownerEntityId }));
+      return keys.map((k) => groups.get(ownerKey(k)) ?? []);
+    }, { cacheKeyFn: ownerKey });
+    this.linksByOwner = new DataLoader(async (keys) => {
+      const rows = await this.read((m) => m.getRepository(EntityLinkEntity).createQueryBuilder('l')
+        .where(`(l.owner_type, l.owner_entity_id) IN (SELECT * FROM unnest(CAST(:types AS text[]), CAST(:ids AS bigint[])))`,
+          { types: keys.map((k) => k.ownerType), ids: keys.map((k) => k.entityId) })
+        .orderBy('l.owner_type').addOrderBy('l.owner_entity_id').addOrderBy('l.direction').addOrderBy('l.sort_order').getMany());
+      const groups = groupBy(rows, (r) => ownerKey({ ownerType: r.ownerType, entityId: r.ownerEntityId }));
+      return keys.map((k) => groups.get(ownerKey(k)) ?? []);
+    }, { cacheKeyFn: ownerKey });
+    this.channelNodesByProduct = new DataLoader(async (ids) => {
+      // One row per (product, node): a node shared by several products appears once for each.
+      const rows: (NodeRow & { member_of: string })[] = await this.read((m) => m.query(
+        `SELECT cp.product_entity_id AS member_of, n.*
+         FROM channel_node_product cp JOIN channel_node n ON n.entity_id = cp.channel_node_id AND NOT n.deleted
+         WHERE cp.product_entity_id = ANY($1::bigint[])
+         ORDER BY cp.product_entity_id, cp.sort_order`, [ids]));
+      const groups = groupBy(rows, (r) => String(r.member_of));
+      return ids.map((id) => (groups.get(id) ?? []).map(nodeFromRow));
+    });
+  }
+
+  private read<T>(fn: Parameters<Database['withBu']>[1] extends (m: infer M) => unknown ? (m: M) => Promise<T> : never): Promise<T> {
+    return this.db.withBu(this.bu, fn, { readOnly: true });
+  }
+}
+
+/** The request's DataLoaders, one set per BU the request touches. */
+export class DataLoaderRegistry {
+  private readonly byBu = new Map<string, BuDataLoaders>();
+
+  constructor(private readonly db: Database) {}
+
+  forBu(bu: BusinessUnit): BuDataLoaders {
+    let loaders = this.byBu.get(bu.code);
+    if (!loaders) this.byBu.set(bu.code, (loaders = new BuDataLoaders(this.db, bu)));
+    return loaders;
+  }
+}

@@ -1,0 +1,61 @@
+import 'reflect-metadata';
+import { startApp } from './app';
+import { ConfigError, loadConfig } from './config/config';
+import { createLogger } from './logger';
+
+const SHUTDOWN_GRACE_MS = 30_000;
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger(config.logLevel);
+  const app = await startApp(config, log);
+  const open = config.apiKeys.length === 0;
+  const banner = [
+    'pim-accumulator is running',
+    `  GraphQL:         ${app.server.url}`,
+    `  database:        ${app.database.description}`,
+    `  source:          ${config.source.url}`,
+    `  exports:         ${config.exportTarget.url}`,
+    `  business units:  ${config.businessUnits.map((b) => `${b.code} (schema ${b.schema}, folder ${b.sourceFolder})`).join(', ')}`,
+    `  polling every:   ${config.loadPollIntervalMs ? `${config.loadPollIntervalMs / 1000}s` : 'never (LOAD_POLL_INTERVAL_MS=0)'}`,
+    open
+      ? '  !! API_KEYS is not set: the API is OPEN to anyone who can reach it; listening on 127.0.0.1 only !!'
+      : `  API keys:        ${config.apiKeys.length} configured; listening on ${config.host}`,
+  ];
+  process.stdout.write(`${banner.join('\n')}\n`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down: stop polling, let the current file commit or roll back, close pools');
+    const timer = setTimeout(() => {
+      log.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS);
+    timer.unref();
+    try {
+      await app.stop();
+      process.exit(0);
+    } catch (err) {
+      log.error({ err }, 'error while shutting down');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err) => {
+  console.error(`pim-accumulator failed to start: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

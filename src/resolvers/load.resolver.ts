@@ -1,0 +1,66 @@
+import { Arg, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { BusinessUnit } from '../db/business-unit';
+import { RequestContext, businessUnitOf } from '../server/request-context';
+import { LoadStatusView } from '../services/load-status.service';
+import { connection } from './types/page-info.type';
+import {
+  BusinessUnitType, LoadEventConnection, LoadEventFilterInput, LoadEventType, LoadStatusType,
+  QuarantinedLineConnection, QuarantinedLineType,
+} from './types/load.type';
+
+const toStatus = (s: LoadStatusView): LoadStatusType => Object.assign(new LoadStatusType(), {
+  ...s,
+  lastCompleted: s.lastCompleted && LoadEventType.from(s.lastCompleted),
+  blockedBy: s.blockedBy && LoadEventType.from(s.blockedBy),
+});
+
+@Resolver()
+export class LoadResolver {
+  @Query(() => [BusinessUnitType], { description: 'The business units this API key may use.' })
+  businessUnits(@Ctx() ctx: RequestContext): BusinessUnitType[] {
+    const allowed = ctx.principal.businessUnits;
+    return ctx.config.businessUnits
+      .filter((bu) => !allowed || allowed.includes(bu.code))
+      .map((bu: BusinessUnit) => ({ code: bu.code, schema: bu.schema, sourcePrefix: bu.sourceFolder }));
+  }
+
+  @Query(() => LoadEventConnection, { description: 'The load event log, newest first.' })
+  async loadEvents(
+    @Ctx() ctx: RequestContext,
+    @Arg('businessUnit', () => String) businessUnit: string,
+    @Arg('filter', () => LoadEventFilterInput, { nullable: true }) filter?: LoadEventFilterInput | null,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 100 }) first?: number | null,
+    @Arg('after', () => String, { nullable: true }) after?: string | null,
+  ): Promise<LoadEventConnection> {
+    const bu = businessUnitOf(ctx, businessUnit);
+    const page = await ctx.services.history.listEvents(bu, filter ?? {}, first, after);
+    return connection(page, LoadEventType.from);
+  }
+
+  @Query(() => LoadStatusType, { description: 'What ran last, what holds loading back, what waits in the source.' })
+  async loadStatus(@Ctx() ctx: RequestContext, @Arg('businessUnit', () => String) businessUnit: string): Promise<LoadStatusType> {
+    const bu = businessUnitOf(ctx, businessUnit);
+    return toStatus(await ctx.services.status.status(bu));
+  }
+
+  @Query(() => QuarantinedLineConnection, { description: 'Lines that could not be applied, newest first.' })
+  async quarantinedLines(
+    @Ctx() ctx: RequestContext,
+    @Arg('businessUnit', () => String) businessUnit: string,
+    @Arg('sourceFile', () => String, { nullable: true }) sourceFile?: string | null,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 100 }) first?: number | null,
+    @Arg('after', () => String, { nullable: true }) after?: string | null,
+  ): Promise<QuarantinedLineConnection> {
+    const bu = businessUnitOf(ctx, businessUnit);
+    const page = await ctx.services.history.listQuarantined(bu, sourceFile, first, after);
+    return connection(page, QuarantinedLineType.from);
+  }
+
+  @Mutation(() => LoadStatusType, { description: 'Scan the source now instead of waiting for the next poll (operator). Returns at once; poll loadStatus.' })
+  async triggerLoad(@Ctx() ctx: RequestContext, @Arg('businessUnit', () => String) businessUnit: string): Promise<LoadStatusType> {
+    const bu = businessUnitOf(ctx, businessUnit, 'operator');
+    if (!ctx.services.scheduler) throw new Error('this service process runs no loader');
+    void ctx.services.scheduler.trigger(bu);
+    return toStatus(await ctx.services.status.status(bu));
+  }
+}

@@ -1,0 +1,120 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { EntityLinkEntity, ResourceEntity } from '../entities';
+import type { OwnerType } from '../entities/resource.entity';
+import { RequestContext, businessUnitOf } from '../server/request-context';
+import { ChannelNodeType, ItemConnection, ItemType, ProductConnection, ProductType } from './types/catalog.type';
+import { EntityType, LinkDirection, LinkType, ResourceType } from './types/entity.type';
+import { ItemFilterInput, ProductFilterInput } from './types/filters.input';
+import { connection } from './types/page-info.type';
+
+const toResource = (r: ResourceEntity): ResourceType =>
+  Object.assign(new ResourceType(), { entityId: r.resourceEntityId, attributes: r.attributes, sortOrder: r.sortOrder });
+const toLink = (l: EntityLinkEntity): LinkType => Object.assign(new LinkType(), {
+  linkTypeId: l.linkTypeId, direction: l.direction as LinkDirection, otherEntityTypeId: l.otherEntityTypeId,
+  otherEntityId: l.otherEntityId, sortOrder: l.sortOrder,
+});
+
+async function resourcesOf(ctx: RequestContext, e: EntityType, ownerType: OwnerType): Promise<ResourceType[]> {
+  return (await ctx.dataloaders.forBu(e.bu).resourcesByOwner.load({ ownerType, entityId: e.entityId })).map(toResource);
+}
+async function linksOf(ctx: RequestContext, e: EntityType, ownerType: OwnerType): Promise<LinkType[]> {
+  return (await ctx.dataloaders.forBu(e.bu).linksByOwner.load({ ownerType, entityId: e.entityId })).map(toLink);
+}
+
+@Resolver(() => ProductType)
+export class ProductResolver {
+  @Query(() => ProductType, { nullable: true, description: 'One product by inRiver EntityId or by its ProductId attribute (exactly one of the two).' })
+  async product(
+    @Ctx() ctx: RequestContext,
+    @Arg('businessUnit', () => String) businessUnit: string,
+    @Arg('entityId', () => ID, { nullable: true }) entityId?: string | null,
+    @Arg('productId', () => String, { nullable: true }) productId?: string | null,
+    @Arg('includeDeleted', () => Boolean, { nullable: true, defaultValue: false }) includeDeleted?: boolean | null,
+  ): Promise<ProductType | null> {
+    const bu = businessUnitOf(ctx, businessUnit);
+    const row = await ctx.services.products.getProduct(bu, { entityId, productId }, includeDeleted ?? false);
+    return row && ProductType.from(bu, row);
+  }
+
+  @Query(() => ProductConnection, { description: 'Products in EntityId order, filtered, cursor-paged (first ≤ 1000).' })
+  async products(
+    @Ctx() ctx: RequestContext,
+    @Arg('businessUnit', () => String) businessUnit: string,
+    @Arg('filter', () => ProductFilterInput, { nullable: true }) filter?: ProductFilterInput | null,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 100 }) first?: number | null,
+    @Arg('after', () => String, { nullable: true }) after?: string | null,
+  ): Promise<ProductConnection> {
+    const bu = businessUnitOf(ctx, businessUnit);
+    const page = await ctx.services.products.listProducts(bu, filter ?? {}, first, after);
+    return connection(page, (r) => ProductType.from(bu, r));
+  }
+
+  @FieldResolver(() => [ItemType], { description: "The product's items in delivered order." })
+  async items(@Root() p: ProductType, @Ctx() ctx: RequestContext,
+    @Arg('includeDeleted', () => Boolean, { nullable: true, defaultValue: false }) includeDeleted?: boolean | null): Promise<ItemType[]> {
+    const loaders = ctx.dataloaders.forBu(p.bu);
+    const rows = await (includeDeleted ? loaders.allItemsByProduct : loaders.liveItemsByProduct).load(p.entityId);
+    return rows.map((r) => ItemType.from(p.bu, r));
+  }
+
+  @FieldResolver(() => [ResourceType], { description: "The product's own resources in display order." })
+  resources(@Root() p: ProductType, @Ctx() ctx: RequestContext): Promise<ResourceType[]> {
+    return resourcesOf(ctx, p, 'Product');
+  }
+
+  @FieldResolver(() => [ChannelNodeType], { description: "The product's categories, as its latest line states them." })
+  async channelNodes(@Root() p: ProductType, @Ctx() ctx: RequestContext): Promise<ChannelNodeType[]> {
+    const rows = await ctx.dataloaders.forBu(p.bu).channelNodesByProduct.load(p.entityId);
+    return rows.map((r) => ChannelNodeType.from(p.bu, r));
+  }
+
+  @FieldResolver(() => [LinkType], { description: 'Every link of the product line (inbound and outbound) as delivered.' })
+  links(@Root() p: ProductType, @Ctx() ctx: RequestContext): Promise<LinkType[]> {
+    return linksOf(ctx, p, 'Product');
+  }
+}
+
+@Resolver(() => ItemType)
+export class ItemResolver {
+  @Query(() => ItemType, { nullable: true, description: 'One item by inRiver EntityId.' })
+  async item(
+    @Ctx() ctx: RequestContext,
+    @Arg('businessUnit', () => String) businessUnit: string,
+    @Arg('entityId', () => ID) entityId: string,
+    @Arg('includeDeleted', () => Boolean, { nullable: true, defaultValue: false }) includeDeleted?: boolean | null,
+  ): Promise<ItemType | null> {
+    const bu = businessUnitOf(ctx, businessUnit);
+    const row = await ctx.services.products.getItem(bu, entityId, includeDeleted ?? false);
+    return row && ItemType.from(bu, row);
+  }
+
+  @Query(() => ItemConnection, { description: 'Items in EntityId order, filtered, cursor-paged (first ≤ 1000).' })
+  async items(
+    @Ctx() ctx: RequestContext,
+    @Arg('businessUnit', () => String) businessUnit: string,
+    @Arg('filter', () => ItemFilterInput, { nullable: true }) filter?: ItemFilterInput | null,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 100 }) first?: number | null,
+    @Arg('after', () => String, { nullable: true }) after?: string | null,
+  ): Promise<ItemConnection> {
+    const bu = businessUnitOf(ctx, businessUnit);
+    const page = await ctx.services.products.listItems(bu, filter ?? {}, first, after);
+    return connection(page, (r) => ItemType.from(bu, r));
+  }
+
+  @FieldResolver(() => ProductType, { description: 'The product this item belongs to.' })
+  async product(@Root() item: ItemType, @Ctx() ctx: RequestContext): Promise<ProductType> {
+    const row = await ctx.dataloaders.forBu(item.bu).productById.load(item.productEntityId);
+    if (!row) throw new Error(`item ${item.entityId} points at product ${item.productEntityId}, which is not stored`);
+    return ProductType.from(item.bu, row);
+  }
+
+  @FieldResolver(() => [ResourceType], { description: "The item's resources in display order." })
+  resources(@Root() i: ItemType, @Ctx() ctx: RequestContext): Promise<ResourceType[]> {
+    return resourcesOf(ctx, i, 'Item');
+  }
+
+  @FieldResolver(() => [LinkType], { description: 'Every link of the item as delivered.' })
+  links(@Root() i: ItemType, @Ctx() ctx: RequestContext): Promise<LinkType[]> {
+    return linksOf(ctx, i, 'Item');
+  }
+}

@@ -1,0 +1,48 @@
+import { Field, Int, ObjectType } from 'type-graphql';
+import { BusinessUnit } from '../../db/business-unit';
+import { ChannelNodeEntity, ItemEntity, ProductEntity } from '../../entities';
+import { EntityType, assignTracked } from './entity.type';
+import { PageInfo } from './page-info.type';
+
+@ObjectType('Product', { implements: EntityType, description: 'An inRiver product with its items, resources and categories.' })
+export class ProductType extends EntityType {
+  @Field(() => String, { nullable: true, description: 'The ProductId attribute: the business key downstream systems know.' })
+  productId!: string | null;
+
+  static from(bu: BusinessUnit, e: ProductEntity): ProductType {
+    return Object.assign(assignTracked(new ProductType(), bu, 'Product', e), { productId: e.productId });
+  }
+}
+
+@ObjectType('Item', { implements: EntityType, description: 'An inRiver item (SKU), nested in its product.' })
+export class ItemType extends EntityType {
+  productEntityId!: string;
+
+  @Field(() => Int, { description: 'Position of the item in its product line (0-based).' })
+  sortOrder!: number;
+
+  static from(bu: BusinessUnit, e: ItemEntity): ItemType {
+    return Object.assign(assignTracked(new ItemType(), bu, 'Item', e), { sortOrder: e.sortOrder, productEntityId: e.productEntityId });
+  }
+}
+
+@ObjectType('ChannelNode', { implements: EntityType, description: 'A category of the channel tree.' })
+export class ChannelNodeType extends EntityType {
+  static from(bu: BusinessUnit, e: ChannelNodeEntity): ChannelNodeType {
+    return assignTracked(new ChannelNodeType(), bu, 'ChannelNode', e);
+  }
+}
+
+@ObjectType('ProductConnection', { description: 'A page of products.' })
+export class ProductConnection {
+  @Field(() => [ProductType]) nodes!: ProductType[];
+  @Field(() => PageInfo) pageInfo!: PageInfo;
+  @Field(() => Int, { description: 'How many products match the filter, over all pages.' }) totalCount!: number;
+}
+
+@ObjectType('ItemConnection', { description: 'A page of items.' })
+export class ItemConnection {
+  @Field(() => [ItemType]) nodes!: ItemType[];
+  @Field(() => PageInfo) pageInfo!: PageInfo;
+  @Field(() => Int, { description: 'How many items match the filter, over all pages.' }) totalCount!: number;
+}

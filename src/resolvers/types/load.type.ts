@@ -1,0 +1,99 @@
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { LoadEventEntity, QuarantinedLineEntity } from '../../entities';
+import { PageInfo } from './page-info.type';
+import { DateTimeScalar, JSONScalar } from './scalars';
+
+export enum LoadEventTypeEnum { FILE_START = 'file_start', FILE_COMPLETE = 'file_complete', FILE_ERROR = 'file_error' }
+registerEnumType(LoadEventTypeEnum, {
+  name: 'LoadEventType',
+  description: 'FILE_START: a file began loading; FILE_COMPLETE: it applied (with counts); FILE_ERROR: it failed and nothing of it applied.',
+});
+
+@ObjectType('LoadEvent', { description: 'One entry of the append-only load event log. Events are never deleted; replayed ones carry replayDate.' })
+export class LoadEventType {
+  @Field(() => ID) id!: string;
+  @Field(() => DateTimeScalar) eventTime!: Date;
+  @Field(() => LoadEventTypeEnum) eventType!: LoadEventTypeEnum;
+  @Field(() => String, { description: 'Full URI of the file.' }) sourceFile!: string;
+  @Field(() => String, { nullable: true }) sourceEtag!: string | null;
+  @Field(() => String, { nullable: true, description: 'sha256 of the bytes actually read.' }) sourceSha256!: string | null;
+  @Field(() => String, { nullable: true, description: 'Product, ChannelNode or Attribute.' }) entityType!: string | null;
+  @Field(() => Int, { nullable: true, description: 'Good lines read.' }) recordsProcessed!: number | null;
+  @Field(() => Int, { nullable: true }) recordsInserted!: number | null;
+  @Field(() => Int, { nullable: true }) recordsUpdated!: number | null;
+  @Field(() => Int, { nullable: true, description: 'Lines identical to the stored state (not rewritten).' }) recordsUnchanged!: number | null;
+  @Field(() => Int, { nullable: true }) recordsDeleted!: number | null;
+  @Field(() => Int, { nullable: true }) recordsQuarantined!: number | null;
+  @Field(() => String, { nullable: true, description: 'Why the file failed, and what to do.' }) errorMessage!: string | null;
+  @Field(() => JSONScalar, { nullable: true, description: 'Item counts, schema drift, type mismatches, membership disagreements, bytes, timings; errorCode on errors.' })
+  metadata!: Record<string, unknown>;
+  @Field(() => DateTimeScalar, { nullable: true, description: 'Set when a replay superseded this event.' }) replayDate!: Date | null;
+  @Field(() => String, { nullable: true }) replayReason!: string | null;
+
+  static from(e: LoadEventEntity): LoadEventType {
+    return Object.assign(new LoadEventType(), {
+      id: e.id, eventTime: e.eventTime, eventType: e.eventType as LoadEventTypeEnum, sourceFile: e.sourceFile,
+      sourceEtag: e.sourceEtag, sourceSha256: e.sourceSha256, entityType: e.entityType, recordsProcessed: e.recordsProcessed,
+      recordsInserted: e.recordsInserted, recordsUpdated: e.recordsUpdated, recordsUnchanged: e.recordsUnchanged,
+      recordsDeleted: e.recordsDeleted, recordsQuarantined: e.recordsQuarantined, errorMessage: e.errorMessage,
+      metadata: e.metadata, replayDate: e.replayDate, replayReason: e.replayReason,
+    });
+  }
+}
+
+@InputType('LoadEventFilter')
+export class LoadEventFilterInput {
+  @Field(() => String, { nullable: true, description: 'Full URI or key of the file.' }) sourceFile?: string | null;
+  @Field(() => [LoadEventTypeEnum], { nullable: true }) eventTypes?: LoadEventTypeEnum[] | null;
+  @Field(() => DateTimeScalar, { nullable: true }) since?: Date | null;
+  @Field(() => DateTimeScalar, { nullable: true }) until?: Date | null;
+  @Field(() => Boolean, { nullable: true, defaultValue: true, description: 'Include events superseded by a replay.' }) includeReplayed?: boolean | null;
+}
+
+@ObjectType('LoadEventConnection', { description: 'A page of load events, newest first.' })
+export class LoadEventConnection {
+  @Field(() => [LoadEventType]) nodes!: LoadEventType[];
+  @Field(() => PageInfo) pageInfo!: PageInfo;
+  @Field(() => Int) totalCount!: number;
+}
+
+@ObjectType('LoadStatus', { description: "Where a business unit's loading stands." })
+export class LoadStatusType {
+  @Field(() => String) businessUnit!: string;
+  @Field(() => Boolean, { description: 'A load pass is running in this service process.' }) running!: boolean;
+  @Field(() => LoadEventType, { nullable: true, description: 'The latest valid FILE_COMPLETE.' }) lastCompleted!: LoadEventType | null;
+  @Field(() => LoadEventType, { nullable: true, description: 'The FILE_ERROR that holds loading back, if any.' }) blockedBy!: LoadEventType | null;
+  @Field(() => [String], { description: 'Files in the source not yet applied, in the order they will apply.' }) pendingFiles!: string[];
+  @Field(() => Int, { description: 'Live (not deleted) products.' }) productCount!: number;
+  @Field(() => Int, { description: 'Live items.' }) itemCount!: number;
+  @Field(() => Int, { description: 'Live channel nodes.' }) channelNodeCount!: number;
+}
+
+@ObjectType('QuarantinedLine', { description: 'A line that could not be applied, kept verbatim with the reason.' })
+export class QuarantinedLineType {
+  @Field(() => ID) id!: string;
+  @Field(() => String) sourceFile!: string;
+  @Field(() => Int, { description: '1-based line number in the (decompressed) file.' }) lineNumber!: number;
+  @Field(() => String) reason!: string;
+  @Field(() => String) rawLine!: string;
+  @Field(() => ID, { nullable: true, description: 'The FILE_COMPLETE or FILE_ERROR event of the file.' }) eventId!: string | null;
+  @Field(() => DateTimeScalar) createdAt!: Date;
+
+  static from(q: QuarantinedLineEntity): QuarantinedLineType {
+    return Object.assign(new QuarantinedLineType(), q);
+  }
+}
+
+@ObjectType('QuarantinedLineConnection')
+export class QuarantinedLineConnection {
+  @Field(() => [QuarantinedLineType]) nodes!: QuarantinedLineType[];
+  @Field(() => PageInfo) pageInfo!: PageInfo;
+  @Field(() => Int) totalCount!: number;
+}
+
+@ObjectType('BusinessUnit', { description: 'A configured business unit and where its data lives.' })
+export class BusinessUnitType {
+  @Field(() => String, { description: 'Code used in every businessUnit argument (case-insensitive).' }) code!: string;
+  @Field(() => String, { description: 'PostgreSQL schema holding its tables.' }) schema!: string;
+  @Field(() => String, { description: 'Folder of its files in the source bucket.' }) sourcePrefix!: string;
+}

@@ -1,0 +1,71 @@
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import cors from 'cors';
+import express from 'express';
+import { authenticate } from '../auth/principal';
+import { AppConfig } from '../config/config';
+import { pendingMigrations } from '../db/migrations-runner';
+import { DataLoaderRegistry } from '../dataloaders/bu-dataloaders';
+import { DomainError } from '../errors/domain-error';
+import { Logger } from '../logger';
+import { Services } from '../services/services';
+import { createErrorFormatter, toGraphQLError } from './error-formatter';
+import { graphqlSchema } from './graphql-schema';
+import { RequestContext } from './request-context';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** HTTP around the GraphQL API: /graphql, /healthz (process up), /readyz (database and migrations). */
+export async function startHttpServer(config: AppConfig, services: Services, log: Logger, migrationsDir: string): Promise<RunningServer> {
+  const app = express();
+  const httpServer = http.createServer(app);
+  const apollo = new ApolloServer<RequestContext>({
+    schema: await graphqlSchema(),
+    formatError: createErrorFormatter(log),
+    includeStacktraceInErrorResponses: false,
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
+  });
+  await apollo.start();
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await services.db.query('SELECT 1');
+      const pending = (await Promise.all(config.businessUnits.map(async (bu) => ({ bu: bu.code, pending: await pendingMigrations(services.db, bu, migrationsDir) }))))
+        .filter((p) => p.pending.length);
+      if (pending.length) res.status(503).json({ status: 'migrations pending', pending });
+      else res.json({ status: 'ready' });
+    } catch (err) {
+      res.status(503).json({ status: 'database unreachable', error: (err as Error).message });
+    }
+  });
+  app.use('/graphql', cors(), express.json({ limit: '1mb' }), expressMiddleware(apollo, {
+    context: async ({ req }) => {
+      try {
+        const principal = authenticate(req.headers.authorization, config.apiKeys);
+        return { principal, config, services, dataloaders: new DataLoaderRegistry(services.db), log };
+      } catch (err) {
+        if (err instanceof DomainError) throw toGraphQLError(err);
+        throw err;
+      }
+    },
+  }));
+
+  await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
+  const { port } = httpServer.address() as AddressInfo;
+  const host = config.host === '0.0.0.0' ? 'localhost' : config.host;
+  return {
+    url: `http://${host}:${port}/graphql`,
+    port,
+    close: () => apollo.stop(),
+  };
+}

@@ -1,0 +1,20 @@
+import { Principal, authorize } from '../auth/principal';
+import { AppConfig, Role } from '../config/config';
+import { BusinessUnit } from '../db/business-unit';
+import { DataLoaderRegistry } from '../dataloaders/bu-dataloaders';
+import { Logger } from '../logger';
+import { Services } from '../services/services';
+
+/** What every resolver gets: who calls, the services, and this request's DataLoaders. */
+export interface RequestContext {
+  principal: Principal;
+  config: AppConfig;
+  services: Services;
+  dataloaders: DataLoaderRegistry;
+  log: Logger;
+}
+
+/** A root field's BU: checked against the configuration and the caller's key. */
+export function businessUnitOf(ctx: RequestContext, code: string, role: Role = 'reader'): BusinessUnit {
+  return authorize(ctx.principal, ctx.config, code, role);
+}

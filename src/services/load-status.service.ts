@@ -1,0 +1,49 @@
+import { BusinessUnit } from '../db/business-unit';
+import { Database } from '../db/database';
+import { LoadEventEntity } from '../entities';
+import { BLOCKING_ERROR_SQL } from '../loaders/event-log';
+import { planLoad } from '../loaders/load-planner';
+import { LoadScheduler } from '../loaders/load-scheduler';
+import { Source } from '../loaders/source';
+
+export interface LoadStatusView {
+  businessUnit: string;
+  running: boolean;
+  lastCompleted: LoadEventEntity | null;
+  blockedBy: LoadEventEntity | null;
+  pendingFiles: string[];
+  productCount: number;
+  itemCount: number;
+  channelNodeCount: number;
+}
+
+/** Where a BU's loading stands: what ran last, what holds it back, what is waiting. */
+export class LoadStatusService {
+  constructor(private readonly db: Database, private readonly source: Source, private readonly scheduler: LoadScheduler | null) {}
+
+  async status(bu: BusinessUnit): Promise<LoadStatusView> {
+    return this.db.withBu(bu, async (m) => {
+      const repo = m.getRepository(LoadEventEntity);
+      const lastCompleted = await repo.createQueryBuilder('e')
+        .where(`e.event_type = 'file_complete' AND e.replay_date IS NULL`).orderBy('e.id', 'DESC').getOne();
+      const [blocked] = await m.query(BLOCKING_ERROR_SQL);
+      const blockedBy = blocked ? await repo.findOneBy({ id: String(blocked.id) }) : null;
+      const plan = await planLoad(m, this.source, bu);
+      const [counts] = await m.query(`SELECT
+        (SELECT count(*) FROM product WHERE NOT deleted)::int AS products,
+        (SELECT count(*) FROM item WHERE NOT deleted)::int AS items,
+        (SELECT count(*) FROM channel_node WHERE NOT deleted)::int AS nodes`);
+      return {
+        businessUnit: bu.code,
+        running: this.scheduler?.isRunning(bu) ?? false,
+        lastCompleted,
+        blockedBy,
+        pendingFiles: plan.pending.map((f) => f.uri),
+        productCount: counts.products,
+        itemCount: counts.items,
+        channelNodeCount: counts.nodes,
+      };
+    }, { readOnly: true, isolation: 'REPEATABLE READ' });
+  }
+}
+

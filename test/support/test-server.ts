@@ -1,0 +1,38 @@
+import { pathToFileURL } from 'node:url';
+import { App, startApp } from '../../src/app';
+import { loadConfig } from '../../src/config/config';
+import { silentLogger } from './silent-logger';
+import { PROJECT_ROOT, TestDatabase } from './test-database';
+
+export interface GraphQLResponse<T = any> { status: number; body: { data?: T; errors?: { message: string; extensions?: { code?: string } }[] } }
+
+/** The real service (HTTP + GraphQL) over a test database and a local bucket; polling off. */
+export async function startTestServer(t: TestDatabase, options: { bucketDir: string; units?: string; apiKeys?: string }) {
+  const config = loadConfig({
+    DATABASE_URL: t.url,
+    SOURCE_URL: pathToFileURL(options.bucketDir).href,
+    BUSINESS_UNITS: options.units ?? t.units.map((u) => `${u.code}=${u.sourceFolder}`).join(','),
+    API_KEYS: options.apiKeys ?? '',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOAD_POLL_INTERVAL_MS: '0',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    PIM_PROJECT_ROOT: PROJECT_ROOT,
+  });
+  const app: App = await startApp(config, silentLogger(), { poll: false });
+  const gql = async <T = any>(query: string, variables: Record<string, unknown> = {}, key?: string): Promise<GraphQLResponse<T>> => {
+    const res = await fetch(app.server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+      body: JSON.stringify({ query, variables }),
+    });
+    return { status: res.status, body: await res.json() as GraphQLResponse<T>['body'] };
+  };
+  const load = async (code: string) => {
+    const bu = config.businessUnits.find((u) => u.code === code)!;
+    return app.scheduler.trigger(bu);
+  };
+  return { app, config, gql, load, stop: () => app.stop() };
+}
+
+export const errorCodes = (r: GraphQLResponse) => (r.body.errors ?? []).map((e) => e.extensions?.code);

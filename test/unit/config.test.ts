@@ -1,0 +1,58 @@
+import { ConfigError, loadConfig } from '../../src/config/config';
+
+const base = { PIM_PROJECT_ROOT: '/opt/pim' };
+
+describe('configuration from the environment', () => {
+  it('runs on embedded defaults with nothing set', () => {
+    const c = loadConfig(base);
+    expect(c.databaseUrl).toBeUndefined();
+    expect(c.source).toMatchObject({ kind: 'file', path: '/opt/pim/samples/bucket' });
+    expect(c.exportTarget).toMatchObject({ kind: 'file', path: '/opt/pim/exports' });
+    expect(c.businessUnits).toEqual([{ code: 'bak', schema: 'inriver_bak', sourceFolder: 'BAK' }]);
+    expect(c.port).toBe(4000);
+    expect(c.host).toBe('127.0.0.1');
+    expect(c.loadPollIntervalMs).toBe(60000);
+    expect(c.loader).toEqual({ maxBadLines: 10, maxBadRatio: 0.01, maxLineBytes: 64 * 1024 * 1024 });
+  });
+
+  it('parses business units case-insensitively with folder overrides', () => {
+    const c = loadConfig({ ...base, BUSINESS_UNITS: 'BAK, cefl ,ecm,gem=gemaire' });
+    expect(c.businessUnits).toEqual([
+      { code: 'bak', schema: 'inriver_bak', sourceFolder: 'BAK' },
+      { code: 'cefl', schema: 'inriver_cefl', sourceFolder: 'CEFL' },
+      { code: 'ecm', schema: 'inriver_ecm', sourceFolder: 'ECM' },
+      { code: 'gem', schema: 'inriver_gem', sourceFolder: 'gemaire' },
+    ]);
+  });
+
+  it('parses S3 and file locations', () => {
+    const c = loadConfig({ ...base, SOURCE_URL: 's3://pim-bucket/inriver/exports/', EXPORT_URL: 'file:///srv/exports' });
+    expect(c.source).toEqual({ kind: 's3', bucket: 'pim-bucket', prefix: 'inriver/exports', url: 's3://pim-bucket/inriver/exports' });
+    expect(c.exportTarget).toMatchObject({ kind: 'file', path: '/srv/exports' });
+  });
+
+  it('parses API keys with roles and BU scopes, and listens on all interfaces when keys exist', () => {
+    const c = loadConfig({ ...base, BUSINESS_UNITS: 'bak,gem', API_KEYS: 'aaaaaaaa1:reader,bbbbbbbb2:operator:bak+gem,cccccccc3:admin' });
+    expect(c.apiKeys.map((k) => [k.role, k.businessUnits])).toEqual([['reader', null], ['operator', ['bak', 'gem']], ['admin', null]]);
+    expect(c.host).toBe('0.0.0.0');
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['SOURCE_URL', 'http://example.com/bucket'],
+    ['EXPORT_URL', 'relative/path'],
+    ['BUSINESS_UNITS', 'bak,bak'],
+    ['BUSINESS_UNITS', '9lives'],
+    ['API_KEYS', 'short:reader'],
+    ['API_KEYS', 'longenoughkey:superuser'],
+    ['API_KEYS', 'longenoughkey:reader:nope'],
+    ['DATABASE_URL', 'mysql://x'],
+    ['LOAD_POLL_INTERVAL_MS', '-5'],
+    ['S3_FORCE_PATH_STYLE', 'maybe'],
+    ['LOG_LEVEL', 'loud'],
+  ])('stops with a message naming %s when it is %p', (name, value) => {
+    expect(() => loadConfig({ ...base, [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...base, [name]: value })).toThrow(new RegExp(`^configuration: ${name}: `));
+  });
+});
