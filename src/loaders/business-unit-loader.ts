@@ -1,3 +1,4 @@
+import { QueryRunner } from 'typeorm';
 import { AppConfig } from '../config/config';
 import { BusinessUnit } from '../db/business-unit';
 import { Database } from '../db/database';
@@ -48,7 +49,7 @@ export class BusinessUnitLoader {
       const [{ locked }] = await lock.query('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked', [loaderLockKey(bu)]);
       if (!locked) return { status: 'busy', applied: 0, message: `another loader or replay holds ${bu.code}` };
       try {
-        return await this.pass(bu);
+        return await this.pass(bu, lock);
       } finally {
         await lock.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [loaderLockKey(bu)]);
       }
@@ -58,25 +59,27 @@ export class BusinessUnitLoader {
     }
   }
 
-  private async pass(bu: BusinessUnit): Promise<PassResult> {
+  /** All of a pass runs on the connection that holds the lock: one pooled connection per BU pass. */
+  private async pass(bu: BusinessUnit, lock: QueryRunner): Promise<PassResult> {
     const log = this.log.child({ bu: bu.code });
-    const plan = await this.db.withBu(bu, async (m) => {
-      const closed = await closeInterrupted(m);
+    const plan = await this.db.inBuTransaction(lock, bu, {}, async () => {
+      const closed = await closeInterrupted(lock);
       if (closed) log.warn({ closed }, 'closed file_start events left by an interrupted loader');
-      return planLoad(m, this.source, bu);
+      return planLoad(lock, this.source, bu);
     });
     if (plan.blockedBy) {
       return { status: 'blocked', applied: 0, errorEventId: plan.blockedBy.id, message: plan.blockedBy.error_message };
     }
     if (plan.late) {
       const { file, code, message } = plan.late;
-      const id = await this.db.withBu(bu, (m) => insertError(m, { uri: file.uri, key: file.key, etag: file.etag, entityType: 'Product' }, null, code, message));
+      const id = await this.db.inBuTransaction(lock, bu, {}, () =>
+        insertError(lock, { uri: file.uri, key: file.key, etag: file.etag, entityType: 'Product' }, null, code, message));
       log.warn({ eventId: id, file: file.uri }, message);
       return { status: 'blocked', applied: 0, errorEventId: id, message };
     }
     let applied = 0;
     for (const file of plan.files) {
-      const result = await this.files.apply(bu, file);
+      const result = await this.files.apply(bu, file, lock);
       if (!result.ok) return { status: 'failed', applied, errorEventId: result.eventId, message: result.error };
       applied++;
     }

@@ -57,6 +57,7 @@ export async function writeTopLevelBatch(ctx: WriteContext, table: TopTable, lin
 
   const upserts: ParsedUpsert[] = [];
   const deletes: ParsedDelete[] = [];
+  const unchangedProducts: ParsedUpsert[] = [];
   for (const line of lines) {
     const before = stored.get(line.entityId);
     if (line.deleted) {
@@ -69,6 +70,7 @@ export async function writeTopLevelBatch(ctx: WriteContext, table: TopTable, lin
       upserts.push(line), ctx.counts.updated++;
     } else {
       ctx.counts.unchanged++;
+      if (table === 'product' && line.items.length) unchangedProducts.push(line);
     }
   }
 
@@ -85,10 +87,16 @@ export async function writeTopLevelBatch(ctx: WriteContext, table: TopTable, lin
        ON CONFLICT (entity_id) DO UPDATE SET ${isProduct ? 'product_id = EXCLUDED.product_id, ' : ''}${TRACKED_SET}`,
       [JSON.stringify(rows), ctx.sourceFile, ctx.eventId]);
     await replaceChildren(ctx, ownerType, upserts);
-    if (isProduct) {
-      await replaceMembership(ctx, upserts);
-      await writeItems(ctx, upserts);
-    }
+    if (isProduct) await replaceMembership(ctx, upserts);
+  }
+  if (table === 'product') {
+    // An unchanged product line still states its whole item set: an item another product's line took
+    // (or dropped) since comes back to it. Items are written for both kinds of lines in file order, so
+    // within the batch, too, the later line that lists an item wins.
+    const reclaiming = await productsReclaimingItems(ctx, unchangedProducts, upserts);
+    const changed = new Set<ParsedLine>(upserts);
+    const owners = lines.filter((l): l is ParsedUpsert => !l.deleted && (changed.has(l) || reclaiming.has(l.entityId)));
+    if (owners.length) await writeItems(ctx, owners);
   }
   if (deletes.length) {
     const ids = deletes.map((d) => d.entityId);
@@ -167,6 +175,29 @@ async function replaceMembership(ctx: WriteContext, products: ParsedUpsert[]): P
   }
 }
 
+/** Unchanged product lines listing an item that is no longer theirs, or that a changed line of the batch also lists. */
+async function productsReclaimingItems(ctx: WriteContext, unchanged: ParsedUpsert[], upserts: ParsedUpsert[]): Promise<Set<string>> {
+  const reclaiming = new Set<string>();
+  if (!unchanged.length) return reclaiming;
+  const claimedInBatch = new Set(upserts.flatMap((p) => p.items.map((i) => i.entityId)));
+  const claims: { item_id: string; product_id: string }[] = [];
+  for (const p of unchanged) {
+    for (const i of p.items) {
+      if (claimedInBatch.has(i.entityId)) reclaiming.add(p.entityId);
+      else claims.push({ item_id: i.entityId, product_id: p.entityId });
+    }
+  }
+  if (claims.length) {
+    const rows: { product_id: string }[] = await ctx.runner.query(
+      `SELECT DISTINCT r.product_id FROM jsonb_to_recordset($1::jsonb) AS r(item_id bigint, product_id bigint)
+       LEFT JOIN item i ON i.entity_id = r.item_id
+       WHERE i.entity_id IS NULL OR i.deleted OR i.product_entity_id <> r.product_id`,
+      [JSON.stringify(claims)]);
+    for (const r of rows) reclaiming.add(String(r.product_id));
+  }
+  return reclaiming;
+}
+
 /** Items of changed product lines: upsert the delivered set, mark the ones no longer listed deleted. */
 async function writeItems(ctx: WriteContext, products: ParsedUpsert[]): Promise<void> {
   // An item listed under two products of one batch belongs to the later line.
@@ -216,4 +247,21 @@ async function writeItems(ctx: WriteContext, products: ParsedUpsert[]): Promise<
   if (removed.length) {
     ctx.counts.items.removed += await markDeleted(ctx, 'item', `entity_id = ANY($1::bigint[])`, removed);
   }
+}
+
+/**
+ * The channel file is overwritten in place and states the whole tree it carries: a node that the
+ * previous version of this file delivered and this one lacks is gone. It is removed (not marked),
+ * so the state equals a fresh load of the file as it is now.
+ */
+export async function removeNodesAbsentFrom(ctx: WriteContext, presentIds: string[]): Promise<number> {
+  // TypeORM answers DELETE/UPDATE with [rows, rowCount].
+  const [gone]: [{ entity_id: string }[], number] = await ctx.runner.query(
+    `DELETE FROM channel_node WHERE source_file = $1 AND entity_id <> ALL($2::bigint[]) RETURNING entity_id`,
+    [ctx.sourceFile, presentIds]);
+  if (!gone.length) return 0;
+  const ids = gone.map((g) => g.entity_id);
+  await ctx.runner.query(`DELETE FROM resource WHERE owner_type = 'ChannelNode' AND owner_entity_id = ANY($1::bigint[])`, [ids]);
+  await ctx.runner.query(`DELETE FROM entity_link WHERE owner_type = 'ChannelNode' AND owner_entity_id = ANY($1::bigint[])`, [ids]);
+  return gone.length;
 }

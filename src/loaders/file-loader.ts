@@ -1,3 +1,4 @@
+import { QueryRunner } from 'typeorm';
 import { AppConfig } from '../config/config';
 import { BusinessUnit } from '../db/business-unit';
 import { Database } from '../db/database';
@@ -6,7 +7,7 @@ import { Logger } from '../logger';
 import { AttributeReport, parseAttributeFile } from './attribute-file';
 import { readAttributeSchema, writeAttributeDefinitions } from './attribute-writer';
 import { ParsedLine, parseEntityLine } from './entity-line';
-import { ApplyCounts, WriteContext, emptyCounts, writeTopLevelBatch } from './entity-writer';
+import { ApplyCounts, WriteContext, emptyCounts, removeNodesAbsentFrom, writeTopLevelBatch } from './entity-writer';
 import { EventFile, LoadErrorCode, OutcomeCounts, insertComplete, insertError, insertStart, reserveEventId } from './event-log';
 import { LineReader, readWholeJson } from './line-reader';
 import type { PlannedFile } from './load-planner';
@@ -47,16 +48,18 @@ export class FileLoader {
     private readonly log: Logger,
   ) {}
 
-  async apply(bu: BusinessUnit, file: PlannedFile): Promise<FileLoadResult> {
+  /**
+   * Runs on the caller's connection, the one holding the BU's loader lock: a pass then needs a
+   * single pooled connection, so passes of several BUs cannot exhaust a small pool waiting on each other.
+   */
+  async apply(bu: BusinessUnit, file: PlannedFile, runner: QueryRunner): Promise<FileLoadResult> {
     const eventFile: EventFile = { uri: file.uri, key: file.key, etag: file.etag, entityType: ENTITY_TYPE[file.kind] };
     const started = Date.now();
-    const startId = await this.db.withBu(bu, (m) => insertStart(m, eventFile));
+    const startId = await this.db.inBuTransaction(runner, bu, {}, () => insertStart(runner, eventFile));
     const log = this.log.child({ bu: bu.code, file: file.uri, startEventId: startId });
     log.info({ bytes: file.size }, 'file load started');
 
     const run = new FileRun(file, this.limits);
-    const runner = this.db.dataSource.createQueryRunner();
-    await runner.connect();
     try {
       const eventId = await this.db.inBuTransaction(runner, bu, {}, async () => {
         const completeId = await reserveEventId(runner);
@@ -75,18 +78,17 @@ export class FileLoader {
       const message = err instanceof FileRejected ? err.message
         : `applying ${file.uri} failed, nothing of it was applied: ${(err as Error).message}`;
       if (!(err instanceof FileRejected)) log.error({ err }, 'file load failed');
-      const eventId = await this.db.withBu(bu, async (m) => {
-        const id = await insertError(m, eventFile, startId, code, message, {
+      // The file's transaction has rolled back; the same connection records why.
+      const eventId = await this.db.inBuTransaction(runner, bu, {}, async () => {
+        const id = await insertError(runner, eventFile, startId, code, message, {
           sha256: run.sha256, counts: run.outcome(), metadata: { ...run.metadata(), durationMs: Date.now() - started },
         });
         // The file's own quarantine rows rolled back with it; keep the first few so operators see why.
-        await insertQuarantined(m, file.uri, run.examples, id);
+        await insertQuarantined(runner, file.uri, run.examples, id);
         return id;
       });
       log.warn({ eventId, code, error: message }, 'file load failed; later files of this business unit wait');
       return { ok: false, eventId, counts: run.outcome(), error: message };
-    } finally {
-      await runner.release();
     }
   }
 
@@ -114,6 +116,7 @@ export class FileLoader {
     const reader = new LineReader(await this.source.open(run.file.key), { gzip: 'auto', maxLineBytes: this.limits.maxLineBytes });
     let batch: ParsedLine[] = [];
     let batchIds = new Set<string>();
+    const seenNodes = new Set<string>();
     let batchBytes = 0;
     const flush = async () => {
       if (batch.length) await writeTopLevelBatch(ctx, table, batch);
@@ -141,9 +144,13 @@ export class FileLoader {
         });
         continue;
       }
-      const result = rec.text.includes('\\u0000')
+      let result = rec.text.includes('\\u0000')
         ? { ok: false as const, reason: 'contains \\u0000, which PostgreSQL cannot store in text or JSONB' }
         : parseEntityLine(rec.text);
+      // Only an escape can make a lone surrogate (raw bytes decode to U+FFFD), so most lines skip the walk.
+      if (result.ok && SURROGATE_ESCAPE.test(rec.text) && hasLoneSurrogate(result.line)) {
+        result = { ok: false as const, reason: 'contains a lone UTF-16 surrogate escape (e.g. \\ud800 without its pair), which PostgreSQL cannot store in JSONB' };
+      }
       if (!result.ok) {
         await run.quarantine(ctx, { lineNumber: rec.lineNumber, reason: result.reason, rawLine: rec.text });
         continue;
@@ -166,6 +173,7 @@ export class FileLoader {
       if (batchIds.has(line.entityId) || batch.length >= BATCH_LINES || batchBytes >= BATCH_BYTES) await flush();
       batch.push(line);
       batchIds.add(line.entityId);
+      if (table === 'channel_node') seenNodes.add(line.entityId);
       batchBytes += rec.text.length;
       if (Date.now() - lastProgress > 10_000) {
         lastProgress = Date.now();
@@ -173,6 +181,7 @@ export class FileLoader {
       }
     }
     await flush();
+    if (table === 'channel_node') run.counts.deleted += await removeNodesAbsentFrom(ctx, [...seenNodes]);
     run.sha256 = reader.sha256();
     run.bytes = reader.bytesRead();
   }
@@ -225,6 +234,19 @@ class FileRun {
       ...(this.report && Object.keys(this.report.mismatches).length ? { typeMismatches: this.report.mismatches } : {}),
     };
   }
+}
+
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** jsonb rejects a lone surrogate anywhere (key or value): such a line would fail the whole file's transaction. */
+function hasLoneSurrogate(value: unknown): boolean {
+  if (typeof value === 'string') return LONE_SURROGATE.test(value);
+  if (Array.isArray(value)) return value.some(hasLoneSurrogate);
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value).some(([k, v]) => LONE_SURROGATE.test(k) || hasLoneSurrogate(v));
+  }
+  return false;
 }
 
 async function insertQuarantined(db: Queryable, sourceFile: string, lines: Quarantined[], eventId: string): Promise<void> {

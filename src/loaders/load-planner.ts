@@ -49,10 +49,18 @@ export async function planLoad(runner: Queryable, source: Source, bu: BusinessUn
     `SELECT id, start_event_id, source_key, source_etag, source_file FROM load_event
      WHERE event_type = 'file_complete' AND replay_date IS NULL ORDER BY id`);
   const appliedVersions = new Set(applied.map((a) => `${a.source_key}\u0000${a.source_etag}`));
+  // Ordered by id, so each key maps to its latest applied version.
   const appliedByKey = new Map(applied.map((a) => [a.source_key, a]));
+  // A product file is done once any version of it applied (a changed one is reported below). The
+  // channel file and the AttributeFile are overwritten in place: the state must follow the version the
+  // source holds now, so they are pending whenever it differs from the latest applied one, even when
+  // it equals an older one (A → B → A).
+  const isPending = (f: PlannedFile) => (f.kind === 'product'
+    ? !appliedVersions.has(`${f.key}\u0000${f.etag}`)
+    : appliedByKey.get(f.key)?.source_etag !== f.etag);
 
   const all = await listBuFiles(source, bu);
-  const pending = orderPass(all.filter((f) => !appliedVersions.has(`${f.key}\u0000${f.etag}`)));
+  const pending = orderPass(all.filter(isPending));
   const blockedBy = blocked ? { id: String(blocked.id), source_file: blocked.source_file, error_message: blocked.error_message } : null;
 
   const appliedProducts = applied

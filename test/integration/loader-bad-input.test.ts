@@ -1,0 +1,207 @@
+import { gzipSync } from 'node:zlib';
+import { jsonl, productLine } from '../support/bucket-factory';
+import { LoaderHarness, loaderHarness, productKey, productName } from '../support/loader-harness';
+
+/** spec/input-format.md "Bad input" and spec/loading-and-replay.md "Applying one file" (all or nothing). */
+
+const F1 = productName('20260414000000000');
+const F2 = productName('20260415000000000');
+const F3 = productName('20260416000000000');
+
+const products = (from: number, count: number) => Array.from({ length: count }, (_, i) => productLine({ id: from + i, items: [{ id: (from + i) * 10 }] }));
+const ids = async (h: LoaderHarness, table = 'product') => (await h.q(`SELECT entity_id FROM ${table} ORDER BY entity_id`)).map((r) => Number(r.entity_id));
+
+describe('bad lines under the limit are quarantined and the rest applies', () => {
+  let h: LoaderHarness;
+  beforeEach(async () => { h = await loaderHarness({ limits: { maxLineBytes: 2048 } }); });
+  afterEach(() => h.close());
+
+  it('quarantines each kind of bad line verbatim with its line number and reason, and counts them', async () => {
+    const long = JSON.stringify(productLine({ id: 7, attrs: { Blob: 'x'.repeat(3000) } }));
+    const lines = [
+      productLine({ id: 1 }), //                                                       1
+      '{"EntityId": 2, "EntityTypeId": "Product", "Attributes": {', //                2 not JSON
+      { EntityTypeId: 'Product', Attributes: {} }, //                                 3 no EntityId
+      { EntityId: '3', EntityTypeId: 'Product' }, //                                  4 EntityId a string
+      { EntityId: 4, EntityTypeId: 17 }, //                                           5 EntityTypeId a number
+      [{ EntityId: 5, EntityTypeId: 'Product' }], //                                  6 a JSON array
+      long, //                                                                        7 over maxLineBytes
+      { EntityId: 6, EntityTypeId: 'ChannelNode' }, //                                8 wrong type for a product file
+      productLine({ id: 8 }), //                                                      9
+      { EntityId: 9.5, EntityTypeId: 'Product' }, //                                 10 not an integer
+    ];
+    const key = h.product(F1, lines);
+    await expect(h.pass()).resolves.toEqual({ status: 'done', applied: 1 });
+
+    expect(await ids(h)).toEqual([1, 8]);
+    const [complete] = (await h.events()).filter((e) => e.event_type === 'file_complete');
+    expect(complete).toMatchObject({ records_processed: 2, records_inserted: 2, records_quarantined: 8 });
+    expect(complete.metadata.lines).toBe(10);
+
+    const q = await h.q('SELECT source_file, line_number, reason, raw_line, event_id FROM quarantined_line ORDER BY line_number');
+    expect(q.map((r) => r.line_number)).toEqual([2, 3, 4, 5, 6, 7, 8, 10]);
+    expect(new Set(q.map((r) => r.event_id))).toEqual(new Set([complete.id]));
+    expect(new Set(q.map((r) => r.source_file))).toEqual(new Set([h.uri(key)]));
+    const reason = (n: number) => q.find((r) => r.line_number === n).reason;
+    expect(reason(2)).toMatch(/not valid JSON/);
+    expect(reason(3)).toMatch(/EntityId is missing/);
+    expect(reason(4)).toMatch(/EntityId must be a non-negative integer, got "3"/);
+    expect(reason(5)).toMatch(/EntityTypeId must be a non-empty string, got 17/);
+    expect(reason(6)).toMatch(/must be a JSON object, got an array/);
+    expect(reason(7)).toMatch(/over the 2048-byte limit/);
+    expect(reason(8)).toMatch(/"ChannelNode" does not belong in a product file/);
+    expect(reason(10)).toMatch(/EntityId must be a non-negative integer, got 9.5/);
+    // Kept verbatim (the over-long one: its first bytes only).
+    expect(q.find((r) => r.line_number === 2).raw_line).toBe(lines[1]);
+    expect(q.find((r) => r.line_number === 6).raw_line).toBe(JSON.stringify(lines[5]));
+    expect(q.find((r) => r.line_number === 7).raw_line).toBe(long.slice(0, 1024));
+  });
+
+  it('applies a file with exactly the maximum of bad lines, and one with more bad lines that stay under 1%', async () => {
+    const bad = (n: number) => Array.from({ length: n }, (_, i) => `not json ${i}`);
+    h.product(F1, [...bad(10), productLine({ id: 1 })]); // 10 bad of 11: not more than 10
+    h.product(F2, [...products(100, 1140), ...bad(11)]); // 11 bad of 1151: not more than 1%
+    await expect(h.pass()).resolves.toEqual({ status: 'done', applied: 2 });
+    const completes = (await h.events()).filter((e) => e.event_type === 'file_complete');
+    expect(completes.map((e) => [e.records_processed, e.records_quarantined])).toEqual([[1, 10], [1140, 11]]);
+    expect((await h.q('SELECT count(*)::int AS n FROM product'))[0].n).toBe(1141);
+  });
+});
+
+describe('a file over the bad-line limit fails as a whole', () => {
+  let h: LoaderHarness;
+  beforeEach(async () => { h = await loaderHarness(); });
+  afterEach(() => h.close());
+
+  it('applies nothing of it, records too_many_bad_lines with the first bad lines, and later files wait', async () => {
+    h.product(F1, [productLine({ id: 1, attrs: { V: 1 } })]);
+    await expect(h.pass()).resolves.toEqual({ status: 'done', applied: 1 });
+    const before = await h.dump();
+
+    // 11 bad lines out of 16 (> 10 and > 1%); the good lines come first, so they were written before the check.
+    const good = [productLine({ id: 1, attrs: { V: 2 } }), ...products(2, 4)];
+    const badLines = Array.from({ length: 11 }, (_, i) => (i % 2 ? `{"broken": ${i}` : { EntityId: -i - 1, EntityTypeId: 'Product' }));
+    const key = h.product(F2, [...good, ...badLines]);
+    const later = h.product(F3, [productLine({ id: 50 })]);
+
+    const result = await h.pass();
+    expect(result.status).toBe('failed');
+    expect(result.applied).toBe(0);
+    expect(await h.dump()).toEqual(before);
+
+    const errors = (await h.events()).filter((e) => e.event_type === 'file_error');
+    expect(errors).toHaveLength(1);
+    const [error] = errors;
+    expect(result.errorEventId).toBe(error.id);
+    expect(error).toMatchObject({
+      source_key: key, records_quarantined: 11, metadata: { errorCode: 'too_many_bad_lines', blocking: true, lines: 16 },
+    });
+    expect(error.error_message).toContain(h.uri(key));
+    expect(error.error_message).toMatch(/11 bad lines out of 16/);
+    // The examples survive the rollback, linked to the error event (and no other).
+    const q = await h.q('SELECT line_number, event_id, raw_line FROM quarantined_line ORDER BY line_number');
+    expect(q.map((r) => r.line_number)).toEqual(Array.from({ length: 11 }, (_, i) => i + 6));
+    expect(new Set(q.map((r) => r.event_id))).toEqual(new Set([error.id]));
+    expect(q[1].raw_line).toBe('{"broken": 1');
+
+    expect(await h.completed()).toEqual([productKey('BAK', F1)]);
+    await expect(h.pass()).resolves.toMatchObject({ status: 'blocked', applied: 0, errorEventId: error.id });
+    expect(await h.completed()).not.toContain(later);
+    expect(await h.dump()).toEqual(before);
+  });
+});
+
+describe('an unreadable file fails as a whole', () => {
+  let h: LoaderHarness;
+  beforeEach(async () => { h = await loaderHarness(); });
+  afterEach(() => h.close());
+
+  it('records a truncated .jsonl.gz as unreadable and leaves the state unchanged', async () => {
+    h.product(F1, products(1, 3));
+    await expect(h.pass()).resolves.toEqual({ status: 'done', applied: 1 });
+    const before = await h.dump();
+
+    // Enough lines that whole batches are decoded and written before the cut is reached.
+    const lines = products(1000, 1500).map((l, i) => ({ ...l, Attributes: { ProductId: `P${i}`, Noise: (i * 7919).toString(36).repeat(5) } }));
+    const gz = gzipSync(jsonl(lines));
+    const key = h.bucket.write(productKey('BAK', productName('20260415000000000', 1, { gzip: true })), gz.subarray(0, Math.floor(gz.length * 0.8)));
+    const later = h.product(F3, [productLine({ id: 99 })]);
+
+    const result = await h.pass();
+    expect(result).toMatchObject({ status: 'failed', applied: 0 });
+    const [error] = (await h.events()).filter((e) => e.event_type === 'file_error');
+    expect(error).toMatchObject({ id: result.errorEventId, source_key: key, metadata: { errorCode: 'unreadable', blocking: true } });
+    expect(error.error_message).toContain(h.uri(key));
+    expect(error.error_message).toMatch(/gzip/);
+    expect(error.metadata.lines).toBeGreaterThan(500); // it did read (and write) past a batch before failing
+    expect(await h.dump()).toEqual(before);
+    expect(await h.completed()).not.toContain(later);
+    await expect(h.pass()).resolves.toMatchObject({ status: 'blocked', errorEventId: error.id });
+  });
+});
+
+describe('a failure in the middle of a file', () => {
+  let h: LoaderHarness;
+  beforeEach(async () => { h = await loaderHarness(); });
+  afterEach(() => h.close());
+
+  it('leaves every state table exactly as it was before the file', async () => {
+    h.bucket.write('BAK/CHANNEL/ChannelStructure_001.jsonl', jsonl([{ EntityId: 500, EntityTypeId: 'ChannelNode', Attributes: { ChannelNodeName: { en: 'A' } } }]));
+    h.product(F1, [
+      productLine({ id: 1, items: [{ id: 11, resources: [901] }, { id: 12 }], resources: [801, 802], nodes: [500] }),
+      productLine({ id: 2, items: [{ id: 21 }], nodes: [500, 501] }),
+    ]);
+    await expect(h.pass()).resolves.toEqual({ status: 'done', applied: 2 });
+    const before = await h.dump();
+
+    // A write the database refuses, deep in the file: after the product rows, links, resources and
+    // membership of its batch were written, and after an earlier batch was written in full.
+    await h.q(`CREATE FUNCTION refuse_item_666() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.entity_id = 666 THEN RAISE EXCEPTION 'item 666 refused by test trigger'; END IF; RETURN NEW; END $$`);
+    await h.q(`CREATE TRIGGER refuse_item_666 BEFORE INSERT OR UPDATE ON item FOR EACH ROW EXECUTE FUNCTION refuse_item_666()`);
+    const key = h.product(F2, [
+      productLine({ id: 1, items: [{ id: 12, attrs: { Changed: true } }], resources: [803], nodes: [501] }),
+      { EntityTypeId: 'Product', EntityId: 2, Deleted: true },
+      'garbage line',
+      productLine({ id: 3, items: [{ id: 31 }], nodes: [500] }),
+      productLine({ id: 1, items: [{ id: 11 }, { id: 13 }], nodes: [502] }), // repeated id: starts batch 2
+      productLine({ id: 4, items: [{ id: 666 }], resources: [804], nodes: [500] }),
+      productLine({ id: 5, items: [{ id: 51 }] }),
+    ]);
+    const later = h.product(F3, [productLine({ id: 70 })]);
+
+    const result = await h.pass();
+    expect(result).toMatchObject({ status: 'failed', applied: 0 });
+    expect(await h.dump()).toEqual(before);
+
+    const [error] = (await h.events()).filter((e) => e.event_type === 'file_error');
+    expect(error).toMatchObject({ id: result.errorEventId, source_key: key, metadata: { errorCode: 'apply_failed', blocking: true } });
+    expect(error.error_message).toContain(h.uri(key));
+    expect(error.error_message).toMatch(/nothing of it was applied/);
+    expect(error.error_message).toMatch(/item 666 refused by test trigger/);
+    expect(error.start_event_id).not.toBeNull();
+    expect((await h.events()).filter((e) => e.source_key === key).map((e) => e.event_type)).toEqual(['file_start', 'file_error']);
+    // No event id was left on any row by the rolled-back transaction.
+    expect(await h.q(`SELECT entity_id FROM product WHERE event_id NOT IN (SELECT id FROM load_event WHERE event_type = 'file_complete')`)).toEqual([]);
+
+    // Later files wait, even once the cause is gone: the operator replays.
+    await h.q('DROP TRIGGER refuse_item_666 ON item');
+    await expect(h.pass()).resolves.toMatchObject({ status: 'blocked', errorEventId: error.id });
+    expect(await h.completed()).not.toContain(later);
+    expect(await h.dump()).toEqual(before);
+  });
+
+  it('quarantines a line PostgreSQL cannot store (a lone UTF-16 surrogate) instead of failing the whole file', async () => {
+    // Valid JSON that JSON.parse accepts, but jsonb refuses "\ud800" without its pair (like \u0000).
+    const lone = '{"EntityId": 2, "EntityTypeId": "Product", "Attributes": {"ProductId": "P2", "Name": "bad \\ud800 text"}}';
+    const pair = '{"EntityId": 3, "EntityTypeId": "Product", "Attributes": {"ProductId": "P3", "Name": "ok \\ud83d\\ude00"}}';
+    h.product(F1, [productLine({ id: 1 }), lone, pair]);
+    await expect(h.pass()).resolves.toEqual({ status: 'done', applied: 1 });
+    expect(await ids(h)).toEqual([1, 3]);
+    expect((await h.q(`SELECT attributes->>'Name' AS n FROM product WHERE entity_id = 3`))[0].n).toBe('ok \u{1f600}');
+    const q = await h.q('SELECT line_number, reason, raw_line FROM quarantined_line');
+    expect(q).toHaveLength(1);
+    expect(q[0]).toMatchObject({ line_number: 2, raw_line: lone });
+    expect(q[0].reason).toMatch(/surrogate/);
+  });
+});

@@ -1,0 +1,127 @@
+import { Client } from 'pg';
+import { Database } from '../../src/db/database';
+import { BusinessUnitLoader, PassResult, loaderLockKey } from '../../src/loaders/business-unit-loader';
+import { productLine } from '../support/bucket-factory';
+import { LoaderHarness, loaderHarness, productKey, productName } from '../support/loader-harness';
+import { loaderLimits } from '../support/loader-limits';
+import { silentLogger } from '../support/silent-logger';
+
+/** spec/loading-and-replay.md: restart after a crash, and one loader per BU at a time. */
+
+const F = (day: number, part = 1) => productName(`202604${String(day).padStart(2, '0')}000000000`, part);
+const products = (from: number, count: number) => Array.from({ length: count }, (_, i) => productLine({ id: from + i, items: [{ id: (from + i) * 10 }] }));
+
+async function etagOf(h: LoaderHarness, key: string): Promise<string> {
+  for await (const o of h.source.list(key)) if (o.key === key) return o.etag;
+  throw new Error(`no ${key} in the source`);
+}
+
+describe('a file_start left without outcome (the loader died mid-file)', () => {
+  let h: LoaderHarness;
+  beforeEach(async () => { h = await loaderHarness(); });
+  afterEach(() => h.close());
+
+  it('is closed as a non-blocking "interrupted" error on the next pass, and the file is applied', async () => {
+    const key = h.product(F(14), [productLine({ id: 1 }), productLine({ id: 2 })]);
+    const [{ id: startId }] = await h.q(
+      `INSERT INTO load_event (event_type, source_file, source_key, source_etag, entity_type)
+       VALUES ('file_start', $1, $2, $3, 'Product') RETURNING id`, [h.uri(key), key, await etagOf(h, key)]);
+
+    await expect(h.pass()).resolves.toEqual({ status: 'done', applied: 1 });
+    const events = await h.events();
+    expect(events.map((e) => [e.event_type, e.source_key])).toEqual([
+      ['file_start', key], ['file_error', key], ['file_start', key], ['file_complete', key],
+    ]);
+    expect(events[1]).toMatchObject({ start_event_id: startId, metadata: { errorCode: 'interrupted', blocking: false } });
+    expect(events[1].error_message).toMatch(/interrupted/);
+    expect(events[3]).toMatchObject({ start_event_id: events[2].id, records_inserted: 2 });
+    expect((await h.q('SELECT count(*)::int AS n FROM product'))[0].n).toBe(2);
+
+    // Closed once; later passes go on normally.
+    h.product(F(15), [productLine({ id: 3 })]);
+    await expect(h.pass()).resolves.toEqual({ status: 'done', applied: 1 });
+    expect((await h.events()).filter((e) => e.event_type === 'file_error')).toHaveLength(1);
+  });
+});
+
+describe('two loaders on the same BU', () => {
+  let h: LoaderHarness;
+  let other: Database;
+  let second: BusinessUnitLoader;
+  beforeEach(async () => {
+    h = await loaderHarness();
+    other = await Database.connect(h.t.url, { poolSize: 3 }); // another copy of the service: its own pool
+    second = new BusinessUnitLoader(other, h.source, { loader: loaderLimits() }, silentLogger());
+  });
+  afterEach(async () => {
+    await other.close();
+    await h.close();
+  });
+
+  const completesPerKey = async () => h.q(
+    `SELECT source_key, count(*)::int AS n FROM load_event WHERE event_type = 'file_complete' GROUP BY 1 ORDER BY 1`);
+
+  it('reports busy while another one holds the BU\'s advisory lock, and writes nothing', async () => {
+    h.product(F(14), [productLine({ id: 1 })]);
+    const holder = new Client({ connectionString: h.t.url });
+    await holder.connect();
+    try {
+      await holder.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [loaderLockKey(h.bu())]);
+      await expect(h.pass()).resolves.toMatchObject({ status: 'busy', applied: 0 });
+      expect(await h.events()).toEqual([]);
+      await holder.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [loaderLockKey(h.bu())]);
+      await expect(h.pass()).resolves.toEqual({ status: 'done', applied: 1 });
+    } finally {
+      await holder.end();
+    }
+  });
+
+  it('a second loader started while the first is mid-file gets busy', async () => {
+    h.product(F(14), products(1, 5));
+    // Slow the first loader's write down so the second one surely starts during it.
+    await h.q(`CREATE FUNCTION slow_down() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.4); RETURN NULL; END $$`);
+    await h.q(`CREATE TRIGGER slow_down AFTER INSERT ON product FOR EACH STATEMENT EXECUTE FUNCTION slow_down()`);
+    const first = h.pass();
+    while (!(await h.events()).some((e) => e.event_type === 'file_start')) await new Promise((r) => setTimeout(r, 10));
+    await expect(second.loadOnce(h.bu())).resolves.toMatchObject({ status: 'busy', applied: 0 });
+    expect(h.loader.isRunning(h.bu())).toBe(true);
+    await expect(first).resolves.toEqual({ status: 'done', applied: 1 });
+    await expect(second.loadOnce(h.bu())).resolves.toEqual({ status: 'done', applied: 0 });
+    expect(await completesPerKey()).toEqual([{ source_key: productKey('BAK', F(14)), n: 1 }]);
+  });
+
+  it('started together, never both apply a file: exactly one file_complete per file', async () => {
+    let day = 10;
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 3; i++) h.product(F(day++), products(round * 1000 + i * 100, 50));
+      const results: PassResult[] = await Promise.all([h.pass(), second.loadOnce(h.bu())]);
+      for (const r of results) expect(['done', 'busy']).toContain(r.status);
+      expect(results.reduce((n, r) => n + r.applied, 0)).toBe(3);
+    }
+    const counts = await completesPerKey();
+    expect(counts).toHaveLength(9);
+    expect(counts.every((c) => c.n === 1)).toBe(true);
+    expect((await h.events()).filter((e) => e.event_type !== 'file_complete' && e.event_type !== 'file_start')).toEqual([]);
+    expect((await h.q('SELECT count(*)::int AS n FROM product'))[0].n).toBe(450);
+  });
+});
+
+describe('connections a pass needs', () => {
+  let h: LoaderHarness;
+  afterEach(() => h.close());
+
+  const within = <T>(p: Promise<T>, ms: number) => Promise.race([
+    p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`still waiting after ${ms} ms: connection pool exhausted?`)), ms).unref()),
+  ]);
+
+  it('passes of several BUs at once, and a failing file, do not exhaust a small pool', async () => {
+    h = await loaderHarness({ codes: ['bak', 'cefl', 'ecm'], poolSize: 3 });
+    for (const folder of ['BAK', 'CEFL', 'ECM']) h.product(F(14), products(1, 3), { folder });
+    h.product(F(15), ['bad'], { folder: 'ECM' }); // not over the limit: applies
+    h.bucket.write(productKey('CEFL', productName('20260415000000000', 1, { gzip: true })), Buffer.from([0x1f, 0x8b, 0x08, 0x00]));
+    const results = await within(Promise.all(['bak', 'cefl', 'ecm'].map((c) => h.pass(c))), 5000);
+    expect(results).toMatchObject([
+      { status: 'done', applied: 1 }, { status: 'failed', applied: 1 }, { status: 'done', applied: 2 },
+    ]);
+  });
+});

@@ -1,0 +1,98 @@
+import { LoaderLimits } from '../../src/config/config';
+import { BusinessUnit, makeBusinessUnit } from '../../src/db/business-unit';
+import { BusinessUnitLoader, PassResult } from '../../src/loaders/business-unit-loader';
+import { LocalSource } from '../../src/loaders/local-source';
+import { Source } from '../../src/loaders/source';
+import { TempBucket } from './bucket-factory';
+import { loaderLimits } from './loader-limits';
+import { silentLogger } from './silent-logger';
+import { TestDatabase, createTestDatabase } from './test-database';
+
+/** A product file name in either observed style: `ecommerce_[job_]<timestamp>_<part>.jsonl`. */
+export const productName = (timestamp: string, part = 1, opts: { job?: string; gzip?: boolean } = {}) =>
+  `ecommerce_${opts.job ? `${opts.job}_` : ''}${timestamp}_${String(part).padStart(3, '0')}.jsonl${opts.gzip ? '.gz' : ''}`;
+
+export const productKey = (folder: string, name: string) => `${folder}/PRODUCT/2026/04/${name}`;
+
+/** The current-state tables, as one comparable value. */
+export const STATE_TABLES = ['product', 'item', 'channel_node', 'resource', 'entity_link', 'channel_node_product', 'attribute_definition'] as const;
+
+export interface EventRow {
+  id: string;
+  event_type: 'file_start' | 'file_complete' | 'file_error';
+  source_file: string;
+  source_key: string;
+  source_etag: string | null;
+  start_event_id: string | null;
+  records_processed: number | null;
+  records_inserted: number | null;
+  records_updated: number | null;
+  records_unchanged: number | null;
+  records_deleted: number | null;
+  records_quarantined: number | null;
+  error_message: string | null;
+  metadata: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+/**
+ * A fresh migrated database, a temp bucket in the real layout (or another source) and a loader over
+ * them: the real parts, nothing mocked. `folders` maps a BU code to its source folder.
+ */
+export async function loaderHarness(opts: {
+  codes?: string[];
+  folders?: Record<string, string>;
+  limits?: Partial<LoaderLimits>;
+  source?: Source;
+  poolSize?: number;
+} = {}) {
+  const codes = opts.codes ?? ['bak'];
+  const t: TestDatabase = await createTestDatabase(codes, { poolSize: opts.poolSize });
+  const bucket = new TempBucket();
+  const source = opts.source ?? new LocalSource(bucket.root);
+  const units = new Map<string, BusinessUnit>(codes.map((c) => [c, makeBusinessUnit(c, opts.folders?.[c])]));
+  const bu = (code = 'bak') => {
+    const unit = units.get(code);
+    if (!unit) throw new Error(`harness has no BU ${code}`);
+    return unit;
+  };
+  const loader = new BusinessUnitLoader(t.db, source, { loader: loaderLimits(opts.limits) }, silentLogger());
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const q = (sql: string, params: unknown[] = [], code = 'bak'): Promise<any[]> => t.db.withBu(bu(code), (m) => m.query(sql, params));
+
+  return {
+    t, bucket, source, loader, bu, q,
+    pass: (code = 'bak'): Promise<PassResult> => loader.loadOnce(bu(code)),
+    /** Writes a product file of a BU folder (default BAK) and returns its key. */
+    product: (name: string, lines: unknown[], o: { folder?: string; gzip?: boolean } = {}) =>
+      bucket.product(o.folder ?? 'BAK', name, lines, { gzip: o.gzip }),
+    uri: (key: string) => source.uriFor(key),
+    events: (code = 'bak'): Promise<EventRow[]> => q('SELECT * FROM load_event ORDER BY id', [], code),
+    /** Keys of the valid file_complete events, in event order. */
+    completed: async (code = 'bak'): Promise<string[]> =>
+      (await q(`SELECT source_key FROM load_event WHERE event_type = 'file_complete' AND replay_date IS NULL ORDER BY id`, [], code))
+        .map((r) => r.source_key),
+    /** Every row of every current-state table, ordered, for before/after comparisons. */
+    dump: async (code = 'bak'): Promise<Record<string, unknown[]>> => {
+      const out: Record<string, unknown[]> = {};
+      for (const table of STATE_TABLES) {
+        const [row] = await q(`SELECT coalesce(jsonb_agg(to_jsonb(t) ORDER BY to_jsonb(t)::text), '[]'::jsonb) AS rows FROM ${table} t`, [], code);
+        out[table] = row.rows;
+      }
+      return out;
+    },
+    async close() {
+      bucket.remove();
+      await t.close();
+    },
+  };
+}
+
+export type LoaderHarness = Awaited<ReturnType<typeof loaderHarness>>;
+
+/** A small AttributeFile.json (one JSON array) with the given Product attributes. */
+export function attributeFile(productAttributes: Record<string, string> = { ProductId: 'String' }): string {
+  return JSON.stringify([
+    { EntityTypeId: 'Product', Attributes: Object.entries(productAttributes).map(([id, type], i) => ({ AttributeId: id, DataType: type, SortOrder: i + 1, Name: { stringMap: { en: id } } })) },
+    { EntityTypeId: 'ChannelNode', Attributes: [{ AttributeId: 'ChannelNodeName', DataType: 'LocaleString' }] },
+  ]);
+}
