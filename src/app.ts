@@ -1,6 +1,9 @@
 import path from 'node:path';
 import { AppConfig } from './config/config';
 import { ConnectedDatabase, connectDatabase } from './db/connect';
+import { ExportHooks, ExportRunner } from './export/export-runner';
+import { ExportStore, createExportStore } from './export/export-store';
+import { ExportWorker } from './export/export-worker';
 import { BusinessUnitLoader } from './loaders/business-unit-loader';
 import { LoadScheduler } from './loaders/load-scheduler';
 import { Source } from './loaders/source';
@@ -15,16 +18,27 @@ export interface App {
   source: Source;
   scheduler: LoadScheduler;
   server: RunningServer;
+  exportStore: ExportStore;
+  /** Null when EXPORT_POLL_INTERVAL_MS=0: this process then runs no exports (others do). */
+  exportWorker: ExportWorker | null;
   stop(): Promise<void>;
 }
 
 /** The whole service: database (migrated), source, background loader and the HTTP API. */
-export async function startApp(config: AppConfig, log: Logger, options: { poll?: boolean } = {}): Promise<App> {
+export async function startApp(config: AppConfig, log: Logger, options: { poll?: boolean; exportHooks?: ExportHooks } = {}): Promise<App> {
   const database = await connectDatabase(config, log);
   const source = createSource(config.source, config.s3);
   const loader = new BusinessUnitLoader(database.db, source, config, log);
   const scheduler = new LoadScheduler(loader, config.businessUnits, log);
-  const services = createServices(database.db, source, scheduler);
+  const exportStore = createExportStore(config.exportTarget, config.s3);
+  const exportWorker = config.export.pollIntervalMs > 0
+    ? new ExportWorker(database.db, new ExportRunner(database.db, exportStore, log, options.exportHooks), config.businessUnits, log)
+    : null;
+  const services = createServices(database.db, source, scheduler, log, {
+    store: exportStore,
+    downloadUrlExpirySeconds: config.export.downloadUrlExpirySeconds,
+    onQueued: () => exportWorker?.wake(),
+  });
   let server: RunningServer;
   try {
     server = await startHttpServer(config, services, log, path.join(config.projectRoot, 'migrations'));
@@ -33,12 +47,16 @@ export async function startApp(config: AppConfig, log: Logger, options: { poll?:
     throw err;
   }
   if (options.poll !== false) scheduler.start(config.loadPollIntervalMs);
+  // Its first pass also re-queues jobs left RUNNING by a process that died.
+  exportWorker?.start(config.export.pollIntervalMs);
   return {
-    config, database, source, scheduler, server,
+    config, database, source, scheduler, server, exportStore, exportWorker,
     async stop() {
+      await exportWorker?.stop();
       await scheduler.stop();
       await server.close();
       await source.close?.();
+      await exportStore.close();
       await database.close();
     },
   };

@@ -1,21 +1,12 @@
 import 'reflect-metadata';
 import { startApp } from './app';
-import { ConfigError, loadConfig } from './config/config';
+import { loadConfigOrExit } from './cli/cli-runtime';
 import { createLogger } from './logger';
 
 const SHUTDOWN_GRACE_MS = 30_000;
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit();
   const log = createLogger(config.logLevel);
   const app = await startApp(config, log);
   const open = config.apiKeys.length === 0;

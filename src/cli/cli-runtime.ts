@@ -3,11 +3,10 @@ import { AppConfig, ConfigError, loadConfig } from '../config/config';
 import { BusinessUnit, findBusinessUnit } from '../db/business-unit';
 import { Logger, createLogger } from '../logger';
 
-/** Shared start-up of the one-shot commands: validated config, logger, exit codes. */
-export async function runCli(fn: (config: AppConfig, log: Logger) => Promise<number>): Promise<void> {
-  let config: AppConfig;
+/** The validated configuration, or exit 2 with the message that names the bad variable. */
+export function loadConfigOrExit(): AppConfig {
   try {
-    config = loadConfig();
+    return loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
@@ -15,6 +14,11 @@ export async function runCli(fn: (config: AppConfig, log: Logger) => Promise<num
     }
     throw err;
   }
+}
+
+/** Shared start-up of the one-shot commands: validated config, logger, exit codes. */
+export async function runCli(fn: (config: AppConfig, log: Logger) => Promise<number>): Promise<void> {
+  const config = loadConfigOrExit();
   const log = createLogger(config.logLevel);
   try {
     process.exitCode = await fn(config, log);

@@ -37,7 +37,17 @@ export interface AppConfig {
   readonly logLevel: string;
   readonly dataDir: string;
   readonly loader: LoaderLimits;
+  readonly export: ExportSettings;
   readonly projectRoot: string;
+  /** Browser origins allowed to call /graphql cross-origin: a list, '*' for any, empty for none (same origin only). */
+  readonly corsOrigins: readonly string[] | '*';
+}
+
+export interface ExportSettings {
+  /** How often this process's export worker looks for queued jobs (0: no worker in this process). */
+  readonly pollIntervalMs: number;
+  /** Lifetime of the pre-signed download URLs of exported files on S3. */
+  readonly downloadUrlExpirySeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -103,6 +113,23 @@ export function parseApiKeys(raw: string, units: readonly BusinessUnit[]): ApiKe
   });
 }
 
+/** `*`, or a comma list of origins (`scheme://host[:port]`, no path), e.g. `https://pim.example.com,http://localhost:3000`. */
+export function parseCorsOrigins(raw: string): string[] | '*' {
+  if (raw === '*') return '*';
+  return raw.split(',').map((s) => s.trim()).filter(Boolean).map((entry) => {
+    let url: URL;
+    try {
+      url = new URL(entry);
+    } catch {
+      throw new Error(`"${entry}" is not an origin: expected scheme://host[:port], e.g. https://pim.example.com`);
+    }
+    if (!['http:', 'https:'].includes(url.protocol) || url.origin !== entry) {
+      throw new Error(`"${entry}" is not an origin: expected http(s)://host[:port] with no path or trailing slash (${url.origin})`);
+    }
+    return entry;
+  });
+}
+
 /** Reads and validates the whole configuration; a bad value throws a ConfigError naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const projectRoot = env.PIM_PROJECT_ROOT ?? PROJECT_ROOT;
@@ -134,6 +161,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxBadRatio: parse(env, 'LOAD_MAX_BAD_RATIO', z.coerce.number().min(0).max(1), 0.01),
       maxLineBytes: parse(env, 'LOAD_MAX_LINE_BYTES', intVar(1024), 64 * 1024 * 1024),
     },
+    export: {
+      pollIntervalMs: parse(env, 'EXPORT_POLL_INTERVAL_MS', intVar(0), 10_000),
+      // S3 caps pre-signed URLs at 7 days.
+      downloadUrlExpirySeconds: parse(env, 'EXPORT_DOWNLOAD_URL_EXPIRY_SECONDS', intVar(1).max(604_800), 3600),
+    },
     projectRoot,
+    corsOrigins: parseWith<string[] | '*'>(env, 'CORS_ORIGINS', parseCorsOrigins, () => []),
   };
 }

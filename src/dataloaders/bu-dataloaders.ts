@@ -3,6 +3,7 @@ import { BusinessUnit } from '../db/business-unit';
 import { Database } from '../db/database';
 import { ChannelNodeEntity, EntityLinkEntity, ItemEntity, ProductEntity, ResourceEntity } from '../entities';
 import type { OwnerType } from '../entities/resource.entity';
+import { ChannelNodeLoaders } from './channel-node-loaders';
 
 export interface OwnerKey {
   ownerType: OwnerType;
@@ -48,8 +49,11 @@ export class BuDataLoaders {
   readonly resourcesByOwner: DataLoader<OwnerKey, ResourceEntity[], string>;
   readonly linksByOwner: DataLoader<OwnerKey, EntityLinkEntity[], string>;
   readonly channelNodesByProduct: DataLoader<string, ChannelNodeEntity[]>;
+  /** The category tree: parent, position, children, a node's products. */
+  readonly channel: ChannelNodeLoaders;
 
   constructor(private readonly db: Database, private readonly bu: BusinessUnit) {
+    this.channel = new ChannelNodeLoaders(db, bu);
     this.productById = new DataLoader(async (ids) => {
       const rows = await this.read((m) => m.getRepository(ProductEntity).createQueryBuilder('p')
         .where('p.entity_id = ANY(CAST(:ids AS bigint[]))', { ids }).getMany());
@@ -107,9 +111,18 @@ export class DataLoaderRegistry {
 
   constructor(private readonly db: Database) {}
 
+  private readonly others = new Map<string, unknown>();
+
   forBu(bu: BusinessUnit): BuDataLoaders {
     let loaders = this.byBu.get(bu.code);
     if (!loaders) this.byBu.set(bu.code, (loaders = new BuDataLoaders(this.db, bu)));
     return loaders;
+  }
+
+  /** A loader kept elsewhere (e.g. history), created once per request, BU and name. */
+  named<T>(bu: BusinessUnit, name: string, create: () => T): T {
+    const key = `${bu.code}\u0000${name}`;
+    if (!this.others.has(key)) this.others.set(key, create());
+    return this.others.get(key) as T;
   }
 }

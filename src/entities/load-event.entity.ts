@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-export type LoadEventType = 'file_start' | 'file_complete' | 'file_error';
+export type LoadEventType = 'file_start' | 'file_complete' | 'file_error' | 'replay';
 
 @Entity({ name: 'load_event' })
 export class LoadEventEntity {

@@ -6,6 +6,7 @@ import { Logger } from '../logger';
 import { closeInterrupted, insertError } from './event-log';
 import { FileLoader } from './file-loader';
 import { planLoad } from './load-planner';
+import { withBuLock } from './bu-lock';
 import { Source } from './source';
 
 export type PassStatus = 'done' | 'busy' | 'blocked' | 'failed';
@@ -42,20 +43,12 @@ export class BusinessUnitLoader {
   }
 
   async loadOnce(bu: BusinessUnit): Promise<PassResult> {
-    const lock = this.db.dataSource.createQueryRunner();
-    await lock.connect();
     this.running.add(bu.code);
     try {
-      const [{ locked }] = await lock.query('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked', [loaderLockKey(bu)]);
-      if (!locked) return { status: 'busy', applied: 0, message: `another loader or replay holds ${bu.code}` };
-      try {
-        return await this.pass(bu, lock);
-      } finally {
-        await lock.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [loaderLockKey(bu)]);
-      }
+      const result = await withBuLock(this.db, bu, (runner) => this.pass(bu, runner));
+      return result.locked ? result.value : { status: 'busy', applied: 0, message: `another loader or replay holds ${bu.code}` };
     } finally {
       this.running.delete(bu.code);
-      await lock.release();
     }
   }
 
@@ -86,8 +79,4 @@ export class BusinessUnitLoader {
     if (applied) log.info({ applied }, 'load pass done');
     return { status: 'done', applied };
   }
-}
-
-export function loaderLockKey(bu: BusinessUnit): string {
-  return `pim-accumulator:load:${bu.schema}`;
 }

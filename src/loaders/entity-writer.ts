@@ -1,6 +1,7 @@
 import { Queryable } from '../db/queryable';
 import type { OwnerType } from '../entities/resource.entity';
 import { ParsedDelete, ParsedEntity, ParsedItem, ParsedLine, ParsedUpsert } from './entity-line';
+import { HistoryOperation, recordHistory, recordRemovals } from './history-writer';
 
 /**
  * Writes batches of parsed lines into one BU schema, inside the file's transaction (the caller's
@@ -58,16 +59,18 @@ export async function writeTopLevelBatch(ctx: WriteContext, table: TopTable, lin
   const upserts: ParsedUpsert[] = [];
   const deletes: ParsedDelete[] = [];
   const unchangedProducts: ParsedUpsert[] = [];
+  const history = new Map<string, HistoryOperation>();
+  const itemHistory = new Map<string, HistoryOperation>();
   for (const line of lines) {
     const before = stored.get(line.entityId);
     if (line.deleted) {
       if (!before) ctx.counts.deletesOfUnknown++, ctx.counts.unchanged++;
       else if (before.deleted) ctx.counts.unchanged++;
-      else deletes.push(line), ctx.counts.deleted++;
+      else deletes.push(line), ctx.counts.deleted++, history.set(line.entityId, 'DELETE');
     } else if (!before) {
-      upserts.push(line), ctx.counts.inserted++;
+      upserts.push(line), ctx.counts.inserted++, history.set(line.entityId, 'INSERT');
     } else if (before.deleted || before.content_hash !== line.hash) {
-      upserts.push(line), ctx.counts.updated++;
+      upserts.push(line), ctx.counts.updated++, history.set(line.entityId, 'UPDATE');
     } else {
       ctx.counts.unchanged++;
       if (table === 'product' && line.items.length) unchangedProducts.push(line);
@@ -96,16 +99,19 @@ export async function writeTopLevelBatch(ctx: WriteContext, table: TopTable, lin
     const reclaiming = await productsReclaimingItems(ctx, unchangedProducts, upserts);
     const changed = new Set<ParsedLine>(upserts);
     const owners = lines.filter((l): l is ParsedUpsert => !l.deleted && (changed.has(l) || reclaiming.has(l.entityId)));
-    if (owners.length) await writeItems(ctx, owners);
+    if (owners.length) await writeItems(ctx, owners, itemHistory);
   }
   if (deletes.length) {
     const ids = deletes.map((d) => d.entityId);
     await markDeleted(ctx, table, `entity_id = ANY($1::bigint[])`, ids);
     if (table === 'product') {
-      const n = await markDeleted(ctx, 'item', `product_entity_id = ANY($1::bigint[])`, ids);
-      ctx.counts.items.deleted += n;
+      const items = await markDeleted(ctx, 'item', `product_entity_id = ANY($1::bigint[])`, ids);
+      ctx.counts.items.deleted += items.length;
+      for (const id of items) itemHistory.set(id, 'DELETE');
     }
   }
+  await recordHistory(ctx, table, history);
+  await recordHistory(ctx, 'item', itemHistory);
 }
 
 function productIdOf(line: ParsedUpsert): string | null {
@@ -113,12 +119,13 @@ function productIdOf(line: ParsedUpsert): string | null {
   return typeof v === 'string' ? v : v === undefined || v === null ? null : String(v);
 }
 
-async function markDeleted(ctx: WriteContext, table: TopTable | 'item', where: string, ids: string[]): Promise<number> {
-  const result: [unknown[], number] = await ctx.runner.query(
+/** Marks rows deleted and returns their ids. (TypeORM answers UPDATE/DELETE with [rows, rowCount].) */
+async function markDeleted(ctx: WriteContext, table: TopTable | 'item', where: string, ids: string[]): Promise<string[]> {
+  const [rows]: [{ entity_id: string }[], number] = await ctx.runner.query(
     `UPDATE ${table} SET deleted = true, deleted_at = now(), deleted_by_file = $2, source_file = $2, event_id = $3, updated_at = now()
-     WHERE ${where} AND NOT deleted`,
+     WHERE ${where} AND NOT deleted RETURNING entity_id`,
     [ids, ctx.sourceFile, ctx.eventId]);
-  return result[1];
+  return rows.map((r) => String(r.entity_id));
 }
 
 /** Whole-set rule for resources and links: the line's arrays replace what its owner had. */
@@ -199,7 +206,7 @@ async function productsReclaimingItems(ctx: WriteContext, unchanged: ParsedUpser
 }
 
 /** Items of changed product lines: upsert the delivered set, mark the ones no longer listed deleted. */
-async function writeItems(ctx: WriteContext, products: ParsedUpsert[]): Promise<void> {
+async function writeItems(ctx: WriteContext, products: ParsedUpsert[], history: Map<string, HistoryOperation>): Promise<void> {
   // An item listed under two products of one batch belongs to the later line.
   const incoming = new Map<string, { item: ParsedItem; productId: string }>();
   for (const p of products) for (const item of p.items) {
@@ -216,10 +223,10 @@ async function writeItems(ctx: WriteContext, products: ParsedUpsert[]): Promise<
   for (const entry of incoming.values()) {
     const before = stored.get(entry.item.entityId);
     if (!before) {
-      changed.push(entry), ctx.counts.items.inserted++;
+      changed.push(entry), ctx.counts.items.inserted++, history.set(entry.item.entityId, 'INSERT');
     } else if (before.deleted || before.content_hash !== entry.item.hash
       || String(before.product_entity_id) !== entry.productId || before.sort_order !== entry.item.sortOrder) {
-      changed.push(entry), ctx.counts.items.updated++;
+      changed.push(entry), ctx.counts.items.updated++, history.set(entry.item.entityId, 'UPDATE');
     } else {
       ctx.counts.items.unchanged++;
     }
@@ -245,7 +252,9 @@ async function writeItems(ctx: WriteContext, products: ParsedUpsert[]): Promise<
     if (contentChanged.length) await replaceChildren(ctx, 'Item', contentChanged.map((c) => c.item));
   }
   if (removed.length) {
-    ctx.counts.items.removed += await markDeleted(ctx, 'item', `entity_id = ANY($1::bigint[])`, removed);
+    const ids = await markDeleted(ctx, 'item', `entity_id = ANY($1::bigint[])`, removed);
+    ctx.counts.items.removed += ids.length;
+    for (const id of ids) history.set(id, 'DELETE');
   }
 }
 
@@ -260,8 +269,9 @@ export async function removeNodesAbsentFrom(ctx: WriteContext, presentIds: strin
     `DELETE FROM channel_node WHERE source_file = $1 AND entity_id <> ALL($2::bigint[]) RETURNING entity_id`,
     [ctx.sourceFile, presentIds]);
   if (!gone.length) return 0;
-  const ids = gone.map((g) => g.entity_id);
+  const ids = gone.map((g) => String(g.entity_id));
   await ctx.runner.query(`DELETE FROM resource WHERE owner_type = 'ChannelNode' AND owner_entity_id = ANY($1::bigint[])`, [ids]);
   await ctx.runner.query(`DELETE FROM entity_link WHERE owner_type = 'ChannelNode' AND owner_entity_id = ANY($1::bigint[])`, [ids]);
+  await recordRemovals(ctx, 'ChannelNode', ids);
   return gone.length;
 }

@@ -75,11 +75,16 @@ export async function closeInterrupted(runner: Queryable): Promise<number> {
   return result[1];
 }
 
-/** The valid file_error that holds loading back: the newest valid outcome, when it is a blocking error. */
-export const BLOCKING_ERROR_SQL = `
+/**
+ * The valid file_error that holds loading back: the newest valid outcome, when it is a blocking
+ * error. `$1`, when given, looks at the log as a replay from that event would leave it.
+ */
+export function blockingErrorSql(beforeEventParam = false): string {
+  return `
   SELECT * FROM (
     SELECT * FROM load_event
-    WHERE replay_date IS NULL
+    WHERE replay_date IS NULL ${beforeEventParam ? 'AND id < $1' : ''}
       AND (event_type = 'file_complete' OR (event_type = 'file_error' AND metadata->>'blocking' = 'true'))
     ORDER BY id DESC LIMIT 1
   ) last WHERE last.event_type = 'file_error'`;
+}

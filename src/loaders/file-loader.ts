@@ -32,6 +32,7 @@ class FileRejected extends Error {
 const BATCH_LINES = 500;
 const BATCH_BYTES = 8 * 1024 * 1024;
 const KEPT_EXAMPLES = 100;
+const ABSENT_LISTED = 1000;
 
 const ENTITY_TYPE: Record<PlannedFile['kind'], string> = { attributes: 'Attribute', channel: 'ChannelNode', product: 'Product' };
 
@@ -47,6 +48,9 @@ export class FileLoader {
     private readonly limits: AppConfig['loader'],
     private readonly log: Logger,
   ) {}
+
+  /** Products seen in the parts of the full snapshot being loaded (only the latest snapshot is kept). */
+  private snapshot: { id: string; seen: Set<string> } | null = null;
 
   /**
    * Runs on the caller's connection, the one holding the BU's loader lock: a pass then needs a
@@ -92,6 +96,22 @@ export class FileLoader {
     }
   }
 
+  /**
+   * Products stored but in no part of this full snapshot so far: counted and listed, never
+   * deleted (a partial snapshot must not wipe a catalogue). Parts share folder and timestamp;
+   * the figure on the last part applied is the snapshot's.
+   */
+  private async absentFromSnapshot(ctx: WriteContext, file: PlannedFile, seen: Set<string>): Promise<Record<string, unknown>> {
+    const id = `${file.key.slice(0, file.key.lastIndexOf('/'))}|${file.timestamp}`;
+    if (this.snapshot?.id !== id) this.snapshot = { id, seen: new Set() };
+    for (const entityId of seen) this.snapshot.seen.add(entityId);
+    const [row] = await ctx.runner.query(
+      `SELECT count(*)::int AS count, (array_agg(entity_id ORDER BY entity_id))[1:$2] AS ids
+       FROM product WHERE NOT deleted AND entity_id <> ALL($1::bigint[])`,
+      [[...this.snapshot.seen], ABSENT_LISTED]);
+    return { count: row.count, ids: (row.ids ?? []).map(String), listedUpTo: ABSENT_LISTED, productsInSnapshot: this.snapshot.seen.size };
+  }
+
   private async applyAttributeFile(ctx: WriteContext, run: FileRun): Promise<void> {
     const stream = await this.source.open(run.file.key);
     let parsed;
@@ -116,7 +136,7 @@ export class FileLoader {
     const reader = new LineReader(await this.source.open(run.file.key), { gzip: 'auto', maxLineBytes: this.limits.maxLineBytes });
     let batch: ParsedLine[] = [];
     let batchIds = new Set<string>();
-    const seenNodes = new Set<string>();
+    const seenIds = new Set<string>();
     let batchBytes = 0;
     const flush = async () => {
       if (batch.length) await writeTopLevelBatch(ctx, table, batch);
@@ -173,7 +193,7 @@ export class FileLoader {
       if (batchIds.has(line.entityId) || batch.length >= BATCH_LINES || batchBytes >= BATCH_BYTES) await flush();
       batch.push(line);
       batchIds.add(line.entityId);
-      if (table === 'channel_node') seenNodes.add(line.entityId);
+      if (table === 'channel_node' || run.file.full) seenIds.add(line.entityId);
       batchBytes += rec.text.length;
       if (Date.now() - lastProgress > 10_000) {
         lastProgress = Date.now();
@@ -181,7 +201,8 @@ export class FileLoader {
       }
     }
     await flush();
-    if (table === 'channel_node') run.counts.deleted += await removeNodesAbsentFrom(ctx, [...seenNodes]);
+    if (table === 'channel_node') run.counts.deleted += await removeNodesAbsentFrom(ctx, [...seenIds]);
+    if (run.file.full) run.absentFromSnapshot = await this.absentFromSnapshot(ctx, run.file, seenIds);
     run.sha256 = reader.sha256();
     run.bytes = reader.bytesRead();
   }
@@ -197,6 +218,7 @@ class FileRun {
   bytes = 0;
   sha256: string | null = null;
   report: AttributeReport | null = null;
+  absentFromSnapshot: Record<string, unknown> | null = null;
 
   constructor(readonly file: PlannedFile, private readonly limits: AppConfig['loader']) {}
 
@@ -229,7 +251,7 @@ class FileRun {
       bytes: this.bytes,
       ...(this.file.kind === 'product' ? { items: c.items } : {}),
       ...(c.deletesOfUnknown ? { deletesOfUnknown: c.deletesOfUnknown } : {}),
-      ...(this.file.full ? { fullSnapshot: true } : {}),
+      ...(this.file.full ? { fullSnapshot: true, absentFromSnapshot: this.absentFromSnapshot } : {}),
       ...(this.report && Object.keys(this.report.drift).length ? { schemaDrift: this.report.drift } : {}),
       ...(this.report && Object.keys(this.report.mismatches).length ? { typeMismatches: this.report.mismatches } : {}),
     };

@@ -1,6 +1,6 @@
 import { Queryable } from '../db/queryable';
 import { BusinessUnit } from '../db/business-unit';
-import { BLOCKING_ERROR_SQL } from './event-log';
+import { blockingErrorSql } from './event-log';
 import { SourceFileInfo, classifyKey, compareProductFiles, orderPass } from './file-order';
 import { Source, SourceObject } from './source';
 
@@ -43,11 +43,16 @@ export async function listBuFiles(source: Source, bu: BusinessUnit): Promise<Pla
  * a valid file_complete exists for its key and ETag; a product file that sorts before the last
  * applied one, or an applied product file whose content changed, stops the BU instead.
  */
-export async function planLoad(runner: Queryable, source: Source, bu: BusinessUnit): Promise<LoadPlan> {
-  const [blocked] = await runner.query(BLOCKING_ERROR_SQL);
+export async function planLoad(
+  runner: Queryable, source: Source, bu: BusinessUnit, options: { asIfReplayedFrom?: string } = {},
+): Promise<LoadPlan> {
+  // A replay's dry run plans as if every event from its starting point were already marked.
+  const before = options.asIfReplayedFrom;
+  const params = before ? [before] : [];
+  const [blocked] = await runner.query(blockingErrorSql(!!before), params);
   const applied: AppliedRow[] = await runner.query(
     `SELECT id, start_event_id, source_key, source_etag, source_file FROM load_event
-     WHERE event_type = 'file_complete' AND replay_date IS NULL ORDER BY id`);
+     WHERE event_type = 'file_complete' AND replay_date IS NULL ${before ? 'AND id < $1' : ''} ORDER BY id`, params);
   const appliedVersions = new Set(applied.map((a) => `${a.source_key}\u0000${a.source_etag}`));
   // Ordered by id, so each key maps to its latest applied version.
   const appliedByKey = new Map(applied.map((a) => [a.source_key, a]));

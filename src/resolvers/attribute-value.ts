@@ -9,9 +9,14 @@ export function attributeValue(attributes: Record<string, unknown>, id: string, 
   if (!locale || typeof value !== 'object' || value === null || Array.isArray(value)) return value;
   const map = value as Record<string, unknown>;
   if ('key' in map || 'keys' in map) return value;
+  return localeText(map, locale);
+}
+
+/** The text of a locale → text map in `locale`, else its language (fr-CA → fr), else "en"; null if none. */
+export function localeText(map: Record<string, unknown>, locale: string): string | null {
   const language = locale.split('-')[0];
   for (const candidate of [locale, language, 'en']) {
-    if (typeof map[candidate] === 'string') return map[candidate];
+    if (typeof map[candidate] === 'string') return map[candidate] as string;
   }
   return null;
 }

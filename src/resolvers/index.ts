@@ -1,6 +1,12 @@
+import { AttributeDefinitionResolver } from './attribute-definition.resolver';
 import { ChannelNodeResolver } from './channel-node.resolver';
 import { EntityResolver, ResourceResolver } from './entity.resolver';
+import { ExportConfigResolver } from './export-config.resolver';
+import { ExportResolver } from './export.resolver';
+import { ChangesResolver, EntityHistoryResolver } from './history.resolver';
 import { LoadResolver } from './load.resolver';
 import { ItemResolver, ProductResolver } from './product.resolver';
 
-export const RESOLVERS = [EntityResolver, ResourceResolver, ProductResolver, ItemResolver, ChannelNodeResolver, LoadResolver] as const;
+export const RESOLVERS = [EntityResolver, ResourceResolver, ProductResolver, ItemResolver, ChannelNodeResolver, LoadResolver,
+  EntityHistoryResolver, ChangesResolver, AttributeDefinitionResolver,
+  ExportResolver, ExportConfigResolver] as const;

@@ -33,7 +33,7 @@ export class LoadResolver {
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ): Promise<LoadEventConnection> {
     const bu = businessUnitOf(ctx, businessUnit);
-    const page = await ctx.services.history.listEvents(bu, filter ?? {}, first, after);
+    const page = await ctx.services.loadLog.listEvents(bu, filter ?? {}, first, after);
     return connection(page, LoadEventType.from);
   }
 
@@ -52,7 +52,7 @@ export class LoadResolver {
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ): Promise<QuarantinedLineConnection> {
     const bu = businessUnitOf(ctx, businessUnit);
-    const page = await ctx.services.history.listQuarantined(bu, sourceFile, first, after);
+    const page = await ctx.services.loadLog.listQuarantined(bu, sourceFile, first, after);
     return connection(page, QuarantinedLineType.from);
   }
 

@@ -1,4 +1,5 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { GraphQLResolveInfo } from 'graphql';
+import { Arg, Ctx, FieldResolver, ID, Info, Int, Query, Resolver, Root } from 'type-graphql';
 import { EntityLinkEntity, ResourceEntity } from '../entities';
 import type { OwnerType } from '../entities/resource.entity';
 import { RequestContext, businessUnitOf } from '../server/request-context';
@@ -6,6 +7,7 @@ import { ChannelNodeType, ItemConnection, ItemType, ProductConnection, ProductTy
 import { EntityType, LinkDirection, LinkType, ResourceType } from './types/entity.type';
 import { ItemFilterInput, ProductFilterInput } from './types/filters.input';
 import { connection } from './types/page-info.type';
+import { selectsField } from './selection';
 
 const toResource = (r: ResourceEntity): ResourceType =>
   Object.assign(new ResourceType(), { entityId: r.resourceEntityId, attributes: r.attributes, sortOrder: r.sortOrder });
@@ -39,13 +41,14 @@ export class ProductResolver {
   @Query(() => ProductConnection, { description: 'Products in EntityId order, filtered, cursor-paged (first ≤ 1000).' })
   async products(
     @Ctx() ctx: RequestContext,
+    @Info() info: GraphQLResolveInfo,
     @Arg('businessUnit', () => String) businessUnit: string,
     @Arg('filter', () => ProductFilterInput, { nullable: true }) filter?: ProductFilterInput | null,
     @Arg('first', () => Int, { nullable: true, defaultValue: 100 }) first?: number | null,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ): Promise<ProductConnection> {
     const bu = businessUnitOf(ctx, businessUnit);
-    const page = await ctx.services.products.listProducts(bu, filter ?? {}, first, after);
+    const page = await ctx.services.products.listProducts(bu, filter ?? {}, first, after, { countTotal: selectsField(info, 'totalCount') });
     return connection(page, (r) => ProductType.from(bu, r));
   }
 
@@ -91,13 +94,14 @@ export class ItemResolver {
   @Query(() => ItemConnection, { description: 'Items in EntityId order, filtered, cursor-paged (first ≤ 1000).' })
   async items(
     @Ctx() ctx: RequestContext,
+    @Info() info: GraphQLResolveInfo,
     @Arg('businessUnit', () => String) businessUnit: string,
     @Arg('filter', () => ItemFilterInput, { nullable: true }) filter?: ItemFilterInput | null,
     @Arg('first', () => Int, { nullable: true, defaultValue: 100 }) first?: number | null,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ): Promise<ItemConnection> {
     const bu = businessUnitOf(ctx, businessUnit);
-    const page = await ctx.services.products.listItems(bu, filter ?? {}, first, after);
+    const page = await ctx.services.products.listItems(bu, filter ?? {}, first, after, { countTotal: selectsField(info, 'totalCount') });
     return connection(page, (r) => ItemType.from(bu, r));
   }
 

@@ -12,6 +12,21 @@ export function graphqlSchema(): Promise<GraphQLSchema> {
     resolvers: [...RESOLVERS],
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     validate: false,
-  });
+  }).then(describeRoots);
   return built;
+}
+
+/** type-graphql has no option for the root types' descriptions; GraphiQL shows them first. */
+function describeRoots(schema: GraphQLSchema): GraphQLSchema {
+  const query = schema.getQueryType();
+  if (query) {
+    query.description = 'Reads. Every field but businessUnits takes a businessUnit code: each BU is its own schema and nothing crosses '
+      + 'between them. Lists are keyset pages in a fixed order: pass pageInfo.endCursor as `after`; `first` is at most 1000.';
+  }
+  const mutation = schema.getMutationType();
+  if (mutation) {
+    mutation.description = 'Changes. triggerLoad, requestReplay and requestExport need the operator role; '
+      + 'the configuration mutations (templates, field mappings, decorators) need admin.';
+  }
+  return schema;
 }

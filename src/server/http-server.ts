@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
@@ -12,8 +13,10 @@ import { DataLoaderRegistry } from '../dataloaders/bu-dataloaders';
 import { DomainError } from '../errors/domain-error';
 import { Logger } from '../logger';
 import { Services } from '../services/services';
-import { createErrorFormatter, toGraphQLError } from './error-formatter';
+import { createErrorFormatter, internalErrorLogPlugin, toGraphQLError } from './error-formatter';
+import { graphiqlRouter } from './graphiql-page';
 import { graphqlSchema } from './graphql-schema';
+import { queryLimitsPlugin } from './query-limits';
 import { RequestContext } from './request-context';
 
 export interface RunningServer {
@@ -22,15 +25,25 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** HTTP around the GraphQL API: /graphql, /healthz (process up), /readyz (database and migrations). */
+/**
+ * HTTP around the GraphQL API: /graphql, /graphiql (the IDE, self-hosted), /healthz (process up),
+ * /readyz (database and migrations).
+ */
 export async function startHttpServer(config: AppConfig, services: Services, log: Logger, migrationsDir: string): Promise<RunningServer> {
   const app = express();
   const httpServer = http.createServer(app);
+  const schema = await graphqlSchema();
   const apollo = new ApolloServer<RequestContext>({
-    schema: await graphqlSchema(),
+    schema,
     formatError: createErrorFormatter(log),
     includeStacktraceInErrorResponses: false,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      // Apollo's own landing page loads from a CDN; GraphiQL is served from /graphiql instead.
+      ApolloServerPluginLandingPageDisabled(),
+      queryLimitsPlugin(schema),
+      internalErrorLogPlugin(log),
+    ],
   });
   await apollo.start();
 
@@ -48,7 +61,14 @@ export async function startHttpServer(config: AppConfig, services: Services, log
       res.status(503).json({ status: 'database unreachable', error: (err as Error).message });
     }
   });
-  app.use('/graphql', cors(), express.json({ limit: '1mb' }), expressMiddleware(apollo, {
+  app.use(graphiqlRouter());
+  app.get('/', (_req, res) => res.redirect('/graphiql'));
+  // A browser opening /graphql gets the IDE; API clients (POST, or GET asking for JSON) get the API.
+  app.get('/graphql', (req, res, next) => (req.accepts(['application/json', 'html']) === 'html' ? res.redirect('/graphiql') : next()));
+  // Cross-origin browser calls only from CORS_ORIGINS (default none). Same-origin pages such as
+  // GraphiQL need no CORS; server-to-server clients ignore it.
+  const corsOptions = { origin: config.corsOrigins === '*' ? '*' : config.corsOrigins.length ? [...config.corsOrigins] : false, maxAge: 600 };
+  app.use('/graphql', cors(corsOptions), express.json({ limit: '1mb' }), expressMiddleware(apollo, {
     context: async ({ req }) => {
       try {
         const principal = authenticate(req.headers.authorization, config.apiKeys);

@@ -1,7 +1,7 @@
 import { BusinessUnit } from '../db/business-unit';
 import { Database } from '../db/database';
 import { LoadEventEntity } from '../entities';
-import { BLOCKING_ERROR_SQL } from '../loaders/event-log';
+import { blockingErrorSql } from '../loaders/event-log';
 import { planLoad } from '../loaders/load-planner';
 import { LoadScheduler } from '../loaders/load-scheduler';
 import { Source } from '../loaders/source';
@@ -26,7 +26,7 @@ export class LoadStatusService {
       const repo = m.getRepository(LoadEventEntity);
       const lastCompleted = await repo.createQueryBuilder('e')
         .where(`e.event_type = 'file_complete' AND e.replay_date IS NULL`).orderBy('e.id', 'DESC').getOne();
-      const [blocked] = await m.query(BLOCKING_ERROR_SQL);
+      const [blocked] = await m.query(blockingErrorSql());
       const blockedBy = blocked ? await repo.findOneBy({ id: String(blocked.id) }) : null;
       const plan = await planLoad(m, this.source, bu);
       const [counts] = await m.query(`SELECT

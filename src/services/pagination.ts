@@ -1,3 +1,4 @@
+import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { badInput } from '../errors/domain-error';
 
 export const MAX_PAGE_SIZE = 1000;
@@ -6,6 +7,11 @@ export interface Page<T> {
   nodes: T[];
   hasNextPage: boolean;
   endCursor: string | null;
+  /**
+   * Rows matching the filter over all pages, in the page's snapshot. NaN when the caller did not
+   * ask for it (counting 100K rows is most of a page's cost): GraphQL's Int refuses NaN, so a
+   * count that was skipped by mistake fails loudly instead of showing a wrong number.
+   */
   totalCount: number;
 }
 
@@ -49,4 +55,10 @@ export function parseEntityIds(ids: readonly string[] | null | undefined, what: 
     if (!/^\d{1,18}$/.test(String(id))) throw badInput(`${what} must be numeric inRiver EntityIds, got ${JSON.stringify(id)}`);
   }
   return ids.map(String);
+}
+
+/** count(*) of a query builder's rows (TypeORM's getCount counts DISTINCT keys: a needless sort). */
+export async function countOf<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>): Promise<number> {
+  const row = await qb.clone().select('count(*)::int', 'n').orderBy().getRawOne<{ n: number }>();
+  return row?.n ?? 0;
 }

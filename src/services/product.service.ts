@@ -3,7 +3,8 @@ import { BusinessUnit } from '../db/business-unit';
 import { Database } from '../db/database';
 import { ItemEntity, ProductEntity } from '../entities';
 import { badInput } from '../errors/domain-error';
-import { Page, checkPageSize, decodeCursor, parseEntityIds, toPage } from './pagination';
+import { keysetRows } from './keyset-page';
+import { Page, checkPageSize, countOf, decodeCursor, parseEntityIds, toPage } from './pagination';
 
 export interface AttributeCondition {
   attributeId: string;
@@ -29,26 +30,56 @@ export interface ItemQuery {
   includeDeleted?: boolean | null;
 }
 
+export interface ListOptions {
+  /** false: skip counting the matches (the caller did not select totalCount). */
+  countTotal?: boolean;
+}
+
+/** One way an attribute can equal the value: `attributes @> contains`, unless one of `unlessText` locales holds text. */
+export interface AttributeMatch {
+  contains: Record<string, unknown>;
+  unlessText: string[];
+}
+
 /**
- * JSONB containment conditions for "attribute equals value": a plain value, a LocaleString's text
- * in one locale, or a CVL key. Containment (`@>`) lets the GIN index on `attributes` answer it.
+ * The ways "attribute equals value" can hold, each a JSONB containment (`@>`) that the GIN
+ * jsonb_path_ops index on `attributes` answers: a plain value; a CVL key (single, or one of a
+ * multi-select); a number or boolean written as text; and with `locale`, the LocaleString text
+ * that `attribute(id, locale)` shows: that locale's, else its language's (fr-CA → fr), else "en".
+ * The fallback steps only apply when the more specific locale has no text (a recheck on the rows
+ * the index found).
  */
-export function attributeContainment(cond: AttributeCondition): Record<string, unknown>[] {
+export function attributeMatches(cond: AttributeCondition): AttributeMatch[] {
   if (!cond.attributeId) throw badInput('attributeEquals needs an attributeId');
+  if (cond.locale === '') throw badInput('attributeEquals: locale must not be empty (leave it out instead)');
   const id = cond.attributeId;
-  if (cond.locale) return [{ [id]: { [cond.locale]: cond.value } }];
-  const options: Record<string, unknown>[] = [{ [id]: cond.value }, { [id]: { key: cond.value } }, { [id]: { keys: [cond.value] } }];
-  const n = Number(cond.value);
-  if (cond.value.trim() !== '' && Number.isFinite(n)) options.push({ [id]: n });
-  if (cond.value === 'true' || cond.value === 'false') options.push({ [id]: cond.value === 'true' });
-  return options;
+  const value = cond.value;
+  const matches: AttributeMatch[] = [];
+  if (cond.locale) {
+    const chain = [...new Set([cond.locale, cond.locale.split('-')[0], 'en'])];
+    chain.forEach((locale, i) => matches.push({ contains: { [id]: { [locale]: value } }, unlessText: chain.slice(0, i) }));
+  }
+  const plain = (contains: unknown) => matches.push({ contains: { [id]: contains }, unlessText: [] });
+  plain(value);
+  plain({ key: value });
+  plain({ keys: [value] });
+  const n = Number(value);
+  if (value.trim() !== '' && Number.isFinite(n)) plain(n);
+  if (value === 'true' || value === 'false') plain(value === 'true');
+  return matches;
 }
 
 function applyAttributeConditions<T extends object>(qb: SelectQueryBuilder<T>, alias: string, conds: AttributeCondition[] | null | undefined): void {
   (conds ?? []).forEach((cond, i) => {
-    const options = attributeContainment(cond);
-    const clause = options.map((_, j) => `${alias}.attributes @> CAST(:attr_${i}_${j} AS jsonb)`).join(' OR ');
-    const params = Object.fromEntries(options.map((o, j) => [`attr_${i}_${j}`, JSON.stringify(o)]));
+    const params: Record<string, unknown> = { [`attr_${i}`]: cond.attributeId };
+    const clause = attributeMatches(cond).map((match, j) => {
+      params[`attr_${i}_${j}`] = JSON.stringify(match.contains);
+      const unless = match.unlessText.map((locale, k) => {
+        params[`attr_${i}_${j}_${k}`] = locale;
+        return ` AND jsonb_typeof(${alias}.attributes -> CAST(:attr_${i} AS text) -> CAST(:attr_${i}_${j}_${k} AS text)) IS DISTINCT FROM 'string'`;
+      }).join('');
+      return `(${alias}.attributes @> CAST(:attr_${i}_${j} AS jsonb)${unless})`;
+    }).join(' OR ');
     qb.andWhere(`(${clause})`, params);
   });
 }
@@ -69,7 +100,8 @@ export class ProductService {
     }, { readOnly: true });
   }
 
-  async listProducts(bu: BusinessUnit, filter: ProductQuery, first: number | null | undefined, after: string | null | undefined): Promise<Page<ProductEntity>> {
+  async listProducts(bu: BusinessUnit, filter: ProductQuery, first: number | null | undefined, after: string | null | undefined,
+    opts: ListOptions = {}): Promise<Page<ProductEntity>> {
     const size = checkPageSize(first, 100);
     const afterKey = decodeCursor(after);
     const entityIds = parseEntityIds(filter.entityIds, 'filter.entityIds');
@@ -80,19 +112,24 @@ export class ProductService {
       if (entityIds) qb.andWhere('p.entity_id = ANY(CAST(:entityIds AS bigint[]))', { entityIds });
       if (filter.productIds) qb.andWhere('p.product_id = ANY(CAST(:productIds AS text[]))', { productIds: filter.productIds });
       if (filter.updatedSince) qb.andWhere('p.updated_at >= :since', { since: filter.updatedSince });
-      if (filter.sourceFile) qb.andWhere('p.source_file = :sourceFile', { sourceFile: filter.sourceFile });
+      if (filter.sourceFile) {
+        // Entities store the file's full URI; operators often have its key (as in loadEvents' filter).
+        // The event log turns a key into URIs first (an init plan), so product_source_file_idx still applies.
+        qb.andWhere(`p.source_file = ANY(ARRAY(SELECT CAST(:sourceFile AS text) UNION
+          SELECT e.source_file FROM load_event e WHERE e.source_key = CAST(:sourceFile AS text)))`, { sourceFile: filter.sourceFile });
+      }
       if (nodeId) {
         qb.andWhere('EXISTS (SELECT 1 FROM channel_node_product m WHERE m.product_entity_id = p.entity_id AND m.channel_node_id = :nodeId)', { nodeId });
       }
       applyAttributeConditions(qb, 'p', filter.attributeEquals);
-      const totalCount = await qb.getCount();
-      if (afterKey) qb.andWhere('p.entity_id > :afterKey', { afterKey });
-      const rows = await qb.orderBy('p.entity_id', 'ASC').limit(size + 1).getMany();
+      const totalCount = opts.countTotal === false ? Number.NaN : await countOf(qb);
+      const rows = await keysetRows(m, qb, { alias: 'p', table: 'product', afterKey, size, containment: !!filter.attributeEquals?.length });
       return toPage(rows, size, totalCount, (r) => r.entityId);
     }, { readOnly: true, isolation: 'REPEATABLE READ' });
   }
 
-  async listItems(bu: BusinessUnit, filter: ItemQuery, first: number | null | undefined, after: string | null | undefined): Promise<Page<ItemEntity>> {
+  async listItems(bu: BusinessUnit, filter: ItemQuery, first: number | null | undefined, after: string | null | undefined,
+    opts: ListOptions = {}): Promise<Page<ItemEntity>> {
     const size = checkPageSize(first, 100);
     const afterKey = decodeCursor(after);
     const entityIds = parseEntityIds(filter.entityIds, 'filter.entityIds');
@@ -104,9 +141,8 @@ export class ProductService {
       if (productIds) qb.andWhere('i.product_entity_id = ANY(CAST(:productIds AS bigint[]))', { productIds });
       if (filter.updatedSince) qb.andWhere('i.updated_at >= :since', { since: filter.updatedSince });
       applyAttributeConditions(qb, 'i', filter.attributeEquals);
-      const totalCount = await qb.getCount();
-      if (afterKey) qb.andWhere('i.entity_id > :afterKey', { afterKey });
-      const rows = await qb.orderBy('i.entity_id', 'ASC').limit(size + 1).getMany();
+      const totalCount = opts.countTotal === false ? Number.NaN : await countOf(qb);
+      const rows = await keysetRows(m, qb, { alias: 'i', table: 'item', afterKey, size, containment: !!filter.attributeEquals?.length });
       return toPage(rows, size, totalCount, (r) => r.entityId);
     }, { readOnly: true, isolation: 'REPEATABLE READ' });
   }

@@ -1,24 +1,55 @@
+import { BusinessUnit } from '../db/business-unit';
 import { Database } from '../db/database';
 import { LoadScheduler } from '../loaders/load-scheduler';
 import { Source } from '../loaders/source';
+import { ExportStore } from '../export/export-store';
+import { Logger } from '../logger';
+import { AttributeDefinitionService } from './attribute-definition.service';
+import { ConfigFileService } from './config-file.service';
+import { ExportConfigService } from './export-config.service';
+import { ExportJobService } from './export-job.service';
+import { ChannelNodeService } from './channel-node.service';
+import { HistoryService } from './history.service';
 import { LoadHistoryService } from './load-history.service';
 import { LoadStatusService } from './load-status.service';
 import { ProductService } from './product.service';
+import { ReplayService } from './replay.service';
 
 export interface Services {
   db: Database;
   products: ProductService;
-  history: LoadHistoryService;
+  channelNodes: ChannelNodeService;
+  attributeDefinitions: AttributeDefinitionService;
+  loadLog: LoadHistoryService;
+  history: HistoryService;
   status: LoadStatusService;
+  replay: ReplayService;
   scheduler: LoadScheduler | null;
+  exportJobs: ExportJobService;
+  exportConfig: ExportConfigService;
+  configFile: ConfigFileService;
 }
 
-export function createServices(db: Database, source: Source, scheduler: LoadScheduler | null): Services {
+/** What the export services need from the app: the store files go to, and how to wake the worker. */
+export interface ExportWiring {
+  store: ExportStore;
+  downloadUrlExpirySeconds: number;
+  onQueued?: (bu: BusinessUnit) => void;
+}
+
+export function createServices(db: Database, source: Source, scheduler: LoadScheduler | null, log: Logger, exports: ExportWiring): Services {
   return {
     db,
     products: new ProductService(db),
-    history: new LoadHistoryService(db),
+    channelNodes: new ChannelNodeService(db),
+    attributeDefinitions: new AttributeDefinitionService(db),
+    loadLog: new LoadHistoryService(db),
+    history: new HistoryService(db),
     status: new LoadStatusService(db, source, scheduler),
+    replay: new ReplayService(db, source, log, scheduler ? (bu) => void scheduler.trigger(bu) : null),
     scheduler,
+    exportJobs: new ExportJobService(db, exports.store, exports.downloadUrlExpirySeconds, exports.onQueued),
+    exportConfig: new ExportConfigService(db),
+    configFile: new ConfigFileService(db),
   };
 }

@@ -1,3 +1,4 @@
+import { graphqlSchema } from '../../src/server/graphql-schema';
 import { TempBucket, productLine } from '../support/bucket-factory';
 import { TestDatabase, createTestDatabase } from '../support/test-database';
 import { errorCodes, startTestServer } from '../support/test-server';
@@ -7,6 +8,40 @@ const KEYS = {
   operator: 'operator-key-0001',
   admin: 'admin-key-00001',
   gemOnly: 'gem-reader-0001',
+  gemOperator: 'gem-operator-01',
+  gemAdmin: 'gem-admin-00001',
+};
+
+/** One call per root field that takes a businessUnit, on "bak", and the lowest role that may make it. */
+const ROOT_FIELD_CASES: Record<string, { query: string; role: 'reader' | 'operator' | 'admin' }> = {
+  product: { role: 'reader', query: '{ product(businessUnit: "bak", entityId: "100") { entityId } }' },
+  products: { role: 'reader', query: '{ products(businessUnit: "bak") { totalCount } }' },
+  item: { role: 'reader', query: '{ item(businessUnit: "bak", entityId: "1") { entityId } }' },
+  items: { role: 'reader', query: '{ items(businessUnit: "bak") { totalCount } }' },
+  channelNode: { role: 'reader', query: '{ channelNode(businessUnit: "bak", entityId: "1") { entityId } }' },
+  channelNodes: { role: 'reader', query: '{ channelNodes(businessUnit: "bak") { totalCount } }' },
+  attributeDefinitions: { role: 'reader', query: '{ attributeDefinitions(businessUnit: "bak") { attributeId } }' },
+  changes: { role: 'reader', query: '{ changes(businessUnit: "bak") { pageInfo { hasNextPage } } }' },
+  loadEvents: { role: 'reader', query: '{ loadEvents(businessUnit: "bak") { totalCount } }' },
+  loadStatus: { role: 'reader', query: '{ loadStatus(businessUnit: "bak") { productCount } }' },
+  quarantinedLines: { role: 'reader', query: '{ quarantinedLines(businessUnit: "bak") { totalCount } }' },
+  exportJob: { role: 'reader', query: '{ exportJob(businessUnit: "bak", id: "1") { id } }' },
+  exportJobs: { role: 'reader', query: '{ exportJobs(businessUnit: "bak") { totalCount } }' },
+  csvTemplates: { role: 'reader', query: '{ csvTemplates(businessUnit: "bak") { name } }' },
+  fieldMappings: { role: 'reader', query: '{ fieldMappings(businessUnit: "bak") { id } }' },
+  decorators: { role: 'reader', query: '{ decorators(businessUnit: "bak") { id } }' },
+  triggerLoad: { role: 'operator', query: 'mutation { triggerLoad(businessUnit: "bak") { running } }' },
+  requestReplay: { role: 'operator', query: 'mutation { requestReplay(businessUnit: "bak", fromEventId: "1", reason: "access test", dryRun: true) { dryRun } }' },
+  requestExport: { role: 'operator', query: 'mutation { requestExport(businessUnit: "bak") { id } }' },
+  upsertCsvTemplate: { role: 'admin', query: 'mutation { upsertCsvTemplate(businessUnit: "bak", input: { name: "x.csv", rowSource: PRODUCT, columns: [] }) { name } }' },
+  deleteCsvTemplate: { role: 'admin', query: 'mutation { deleteCsvTemplate(businessUnit: "bak", name: "x.csv") }' },
+  upsertFieldMapping: {
+    role: 'admin',
+    query: 'mutation { upsertFieldMapping(businessUnit: "bak", input: { inriverEntity: "Product", inriverField: "ProductId", heilerCsv: "x.csv", heilerColumn: "c" }) { id } }',
+  },
+  deleteFieldMapping: { role: 'admin', query: 'mutation { deleteFieldMapping(businessUnit: "bak", id: "1") }' },
+  upsertDecorator: { role: 'admin', query: 'mutation { upsertDecorator(businessUnit: "bak", input: { entityType: "Product", entityId: "1", decoratorType: "t" }) { id } }' },
+  deleteDecorator: { role: 'admin', query: 'mutation { deleteDecorator(businessUnit: "bak", id: "1") }' },
 };
 
 describe('API keys, roles and business-unit scoping over HTTP', () => {
@@ -22,7 +57,7 @@ describe('API keys, roles and business-unit scoping over HTTP', () => {
     s = await startTestServer(t, {
       bucketDir: bucket.root,
       units: 'bak,gem=gemaire',
-      apiKeys: `${KEYS.reader}:reader,${KEYS.operator}:operator,${KEYS.admin}:admin,${KEYS.gemOnly}:reader:gem`,
+      apiKeys: `${KEYS.reader}:reader,${KEYS.operator}:operator,${KEYS.admin}:admin,${KEYS.gemOnly}:reader:gem,${KEYS.gemOperator}:operator:gem,${KEYS.gemAdmin}:admin:gem`,
     });
     await s.load('bak');
     await s.load('gem');
@@ -58,23 +93,44 @@ describe('API keys, roles and business-unit scoping over HTTP', () => {
     }
   });
 
-  it('keeps a scoped key to its business units, on every root field', async () => {
-    const fields = [
-      '{ product(businessUnit: "bak", entityId: "100") { entityId } }',
-      '{ products(businessUnit: "bak") { totalCount } }',
-      '{ item(businessUnit: "bak", entityId: "1") { entityId } }',
-      '{ items(businessUnit: "bak") { totalCount } }',
-      '{ loadEvents(businessUnit: "bak") { totalCount } }',
-      '{ loadStatus(businessUnit: "bak") { productCount } }',
-      '{ quarantinedLines(businessUnit: "bak") { totalCount } }',
-    ];
-    for (const query of fields) {
-      const r = await s.gql(query, {}, KEYS.gemOnly);
-      expect({ query, codes: errorCodes(r) }).toEqual({ query, codes: ['FORBIDDEN'] });
+  it('keeps a scoped key to its business units, on every root field of the served schema', async () => {
+    const schema = await graphqlSchema();
+    const scoped = [schema.getQueryType()!, schema.getMutationType()!]
+      .flatMap((type) => Object.values(type.getFields()))
+      .filter((f) => f.args.some((a) => a.name === 'businessUnit'))
+      .map((f) => f.name);
+    // A new root field needs a case here: scoping is tested for every one, not for a sample.
+    expect(scoped.filter((name) => !ROOT_FIELD_CASES[name])).toEqual([]);
+    for (const name of scoped) {
+      const { query } = ROOT_FIELD_CASES[name];
+      const r = await s.gql(query, {}, KEYS.gemAdmin);
+      expect({ name, codes: errorCodes(r) }).toEqual({ name, codes: ['FORBIDDEN'] });
       expect(r.body.errors![0].message).toMatch(/not allowed to use business unit "bak"/);
     }
+  });
+
+  it('gives every mutation its role: operator for loads, replays and exports, admin for configuration', async () => {
+    const mutations = Object.entries(ROOT_FIELD_CASES).filter(([, c]) => c.role !== 'reader');
+    for (const [name, { query, role }] of mutations) {
+      const onOwnBu = query.replace('businessUnit: "bak"', 'businessUnit: "gem"');
+      const tooLow = role === 'operator' ? [KEYS.gemOnly] : [KEYS.gemOnly, KEYS.gemOperator];
+      for (const key of tooLow) {
+        const r = await s.gql(onOwnBu, {}, key);
+        expect({ name, key, codes: errorCodes(r) }).toEqual({ name, key, codes: ['FORBIDDEN'] });
+        expect(r.body.errors![0].message).toMatch(new RegExp(`needs the ${role} role`));
+      }
+    }
+  });
+
+  it('lets a scoped key use its own business unit', async () => {
     const own = await s.gql('{ businessUnits { code sourcePrefix } products(businessUnit: "GEM") { nodes { productId } } }', {}, KEYS.gemOnly);
     expect(own.body.data).toEqual({ businessUnits: [{ code: 'gem', sourcePrefix: 'gemaire' }], products: { nodes: [{ productId: 'GEM-100' }] } });
+  });
+
+  it('lets a reader use the catalog queries of its own business unit', async () => {
+    const r = await s.gql(`{ channelNode(businessUnit: "gem", entityId: "1") { entityId }
+      channelNodes(businessUnit: "gem") { totalCount } attributeDefinitions(businessUnit: "gem") { attributeId } }`, {}, KEYS.gemOnly);
+    expect(r.body).toEqual({ data: { channelNode: null, channelNodes: { totalCount: 0 }, attributeDefinitions: [] } });
   });
 
   it('never shows one business unit the data of another', async () => {

@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { Database } from '../../src/db/database';
-import { BusinessUnitLoader, PassResult, loaderLockKey } from '../../src/loaders/business-unit-loader';
+import { BusinessUnitLoader, PassResult } from '../../src/loaders/business-unit-loader';
+import { loaderLockKey } from '../../src/loaders/bu-lock';
 import { productLine } from '../support/bucket-factory';
 import { LoaderHarness, loaderHarness, productKey, productName } from '../support/loader-harness';
 import { loaderLimits } from '../support/loader-limits';

@@ -3,6 +3,7 @@ import { BusinessUnit, makeBusinessUnit } from '../../src/db/business-unit';
 import { BusinessUnitLoader, PassResult } from '../../src/loaders/business-unit-loader';
 import { LocalSource } from '../../src/loaders/local-source';
 import { Source } from '../../src/loaders/source';
+import { ReplayService } from '../../src/services/replay.service';
 import { TempBucket } from './bucket-factory';
 import { loaderLimits } from './loader-limits';
 import { silentLogger } from './silent-logger';
@@ -80,11 +81,42 @@ export async function loaderHarness(opts: {
       }
       return out;
     },
+    /** The state without what differs between two loads of the same files (event ids, times). */
+    state: (code = 'bak') => comparableState(q, code),
+    /** The state a fresh database reaches loading the source as it is now, from the beginning. */
+    freshState: async (code = 'bak') => {
+      const fresh = await createTestDatabase([code], { poolSize: 2 });
+      try {
+        const freshBu = makeBusinessUnit(code, opts.folders?.[code]);
+        const result = await new BusinessUnitLoader(fresh.db, source, { loader: loaderLimits(opts.limits) }, silentLogger()).loadOnce(freshBu);
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any
+        const fq = (sql: string, params: unknown[] = []): Promise<any[]> => fresh.db.withBu(freshBu, (m) => m.query(sql, params));
+        return { result, state: await comparableState(fq, code) };
+      } finally {
+        await fresh.close();
+      }
+    },
+    replay: (fromEventId: string, reason = 'test replay', dryRun = false, code = 'bak') =>
+      new ReplayService(t.db, source, silentLogger(), null).replay(bu(code), fromEventId, reason, dryRun),
     async close() {
       bucket.remove();
       await t.close();
     },
   };
+}
+
+const VOLATILE = ['event_id', 'updated_at', 'deleted_at'];
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+async function comparableState(q: (sql: string, params?: unknown[], code?: string) => Promise<any[]>, code: string): Promise<Record<string, unknown[]>> {
+  const out: Record<string, unknown[]> = {};
+  for (const table of STATE_TABLES) {
+    const [row] = await q(
+      `SELECT coalesce(jsonb_agg(to_jsonb(t) - $1::text[] ORDER BY (to_jsonb(t) - $1::text[])::text), '[]'::jsonb) AS rows FROM ${table} t`,
+      [VOLATILE], code);
+    out[table] = row.rows;
+  }
+  return out;
 }
 
 export type LoaderHarness = Awaited<ReturnType<typeof loaderHarness>>;

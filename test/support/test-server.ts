@@ -1,13 +1,19 @@
 import { pathToFileURL } from 'node:url';
 import { App, startApp } from '../../src/app';
 import { loadConfig } from '../../src/config/config';
+import { ExportHooks } from '../../src/export/export-runner';
+import { Logger } from '../../src/logger';
 import { silentLogger } from './silent-logger';
 import { PROJECT_ROOT, TestDatabase } from './test-database';
 
 export interface GraphQLResponse<T = any> { status: number; body: { data?: T; errors?: { message: string; extensions?: { code?: string } }[] } }
 
 /** The real service (HTTP + GraphQL) over a test database and a local bucket; polling off. */
-export async function startTestServer(t: TestDatabase, options: { bucketDir: string; units?: string; apiKeys?: string }) {
+export async function startTestServer(t: TestDatabase, options: {
+  bucketDir: string; units?: string; apiKeys?: string; env?: Record<string, string>; log?: Logger;
+  /** EXPORT_URL (file:// or s3://); with it the export worker runs, polling every 250 ms. */
+  exportUrl?: string; exportHooks?: ExportHooks;
+}) {
   const config = loadConfig({
     DATABASE_URL: t.url,
     SOURCE_URL: pathToFileURL(options.bucketDir).href,
@@ -18,8 +24,11 @@ export async function startTestServer(t: TestDatabase, options: { bucketDir: str
     LOAD_POLL_INTERVAL_MS: '0',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     PIM_PROJECT_ROOT: PROJECT_ROOT,
+    EXPORT_POLL_INTERVAL_MS: options.exportUrl ? '250' : '0',
+    ...(options.exportUrl ? { EXPORT_URL: options.exportUrl } : {}),
+    ...options.env,
   });
-  const app: App = await startApp(config, silentLogger(), { poll: false });
+  const app: App = await startApp(config, options.log ?? silentLogger(), { poll: false, exportHooks: options.exportHooks });
   const gql = async <T = any>(query: string, variables: Record<string, unknown> = {}, key?: string): Promise<GraphQLResponse<T>> => {
     const res = await fetch(app.server.url, {
       method: 'POST',

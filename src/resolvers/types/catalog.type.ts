@@ -26,23 +26,33 @@ export class ItemType extends EntityType {
   }
 }
 
-@ObjectType('ChannelNode', { implements: EntityType, description: 'A category of the channel tree.' })
+@ObjectType('ChannelNode', {
+  implements: EntityType,
+  description: 'A category of the channel tree (a ChannelNode line of the BU\'s channel file). Deleted nodes are not served.',
+})
 export class ChannelNodeType extends EntityType {
   static from(bu: BusinessUnit, e: ChannelNodeEntity): ChannelNodeType {
     return assignTracked(new ChannelNodeType(), bu, 'ChannelNode', e);
   }
 }
 
-@ObjectType('ProductConnection', { description: 'A page of products.' })
+@ObjectType('ProductConnection', { description: 'A page of products in EntityId order.' })
 export class ProductConnection {
-  @Field(() => [ProductType]) nodes!: ProductType[];
-  @Field(() => PageInfo) pageInfo!: PageInfo;
+  @Field(() => [ProductType], { description: 'The products of this page.' }) nodes!: ProductType[];
+  @Field(() => PageInfo, { description: 'Where this page ends and whether another follows.' }) pageInfo!: PageInfo;
   @Field(() => Int, { description: 'How many products match the filter, over all pages.' }) totalCount!: number;
 }
 
-@ObjectType('ItemConnection', { description: 'A page of items.' })
+@ObjectType('ItemConnection', { description: 'A page of items in EntityId order.' })
 export class ItemConnection {
-  @Field(() => [ItemType]) nodes!: ItemType[];
-  @Field(() => PageInfo) pageInfo!: PageInfo;
+  @Field(() => [ItemType], { description: 'The items of this page.' }) nodes!: ItemType[];
+  @Field(() => PageInfo, { description: 'Where this page ends and whether another follows.' }) pageInfo!: PageInfo;
   @Field(() => Int, { description: 'How many items match the filter, over all pages.' }) totalCount!: number;
+}
+
+@ObjectType('ChannelNodeConnection', { description: 'A page of channel nodes in EntityId order.' })
+export class ChannelNodeConnection {
+  @Field(() => [ChannelNodeType], { description: 'The nodes of this page.' }) nodes!: ChannelNodeType[];
+  @Field(() => PageInfo, { description: 'Where this page ends and whether another follows.' }) pageInfo!: PageInfo;
+  @Field(() => Int, { description: 'How many nodes match, over all pages.' }) totalCount!: number;
 }

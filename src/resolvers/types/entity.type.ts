@@ -41,12 +41,19 @@ export function assignTracked<T extends EntityType>(target: T, bu: BusinessUnit,
 }
 
 export enum LinkDirection { INBOUND = 'INBOUND', OUTBOUND = 'OUTBOUND' }
-registerEnumType(LinkDirection, { name: 'LinkDirection', description: 'INBOUND: the other entity is the source; OUTBOUND: the target.' });
+registerEnumType(LinkDirection, {
+  name: 'LinkDirection',
+  description: 'Which side of the link the owner is on.',
+  valuesConfig: {
+    INBOUND: { description: 'From the owner line\'s InboundLinks: the other entity is the source.' },
+    OUTBOUND: { description: 'From the owner line\'s OutboundLinks: the other entity is the target.' },
+  },
+});
 
 @ObjectType('Link', { description: 'A link as delivered on its owner line (array order is the sort order).' })
 export class LinkType {
   @Field(() => String, { description: 'inRiver LinkTypeId, e.g. ChannelNodeProduct.' }) linkTypeId!: string;
-  @Field(() => LinkDirection) direction!: LinkDirection;
+  @Field(() => LinkDirection, { description: 'INBOUND or OUTBOUND, as delivered on the owner line.' }) direction!: LinkDirection;
   @Field(() => String, { description: 'EntityTypeId of the entity at the other end.' }) otherEntityTypeId!: string;
   @Field(() => ID, { description: 'EntityId of the entity at the other end.' }) otherEntityId!: string;
   @Field(() => Int, { description: 'Position in the delivered array (0-based).' }) sortOrder!: number;

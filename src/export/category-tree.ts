@@ -1,0 +1,80 @@
+import { Queryable } from '../db/queryable';
+
+interface TreeNode {
+  id: string;
+  attributes: Record<string, unknown>;
+  parentId: string | null;
+  /** Position among its parent's children (0-based); roots by EntityId. */
+  sortOrder: number;
+}
+
+/**
+ * The live category tree, read once per export inside its snapshot, for parent ids, paths and
+ * levels. Held in memory: a BU has thousands of nodes, not millions, and a recursive query per
+ * row would cost far more. The hierarchy is the parents' ChannelNodeChannelNodes outbound links
+ * (as the channel file delivers them); a node listed under two parents takes the lowest parent id.
+ */
+export class CategoryTree {
+  private constructor(private readonly nodes: Map<string, TreeNode>) {}
+
+  static async load(q: Queryable): Promise<CategoryTree> {
+    const rows: { id: string; attributes: Record<string, unknown> }[] = await q.query(
+      'SELECT entity_id::text AS id, attributes FROM channel_node WHERE NOT deleted ORDER BY entity_id');
+    const nodes = new Map<string, TreeNode>(rows.map((r) => [r.id, { id: r.id, attributes: r.attributes, parentId: null, sortOrder: 0 }]));
+    const edges: { parent: string; child: string }[] = await q.query(
+      `SELECT l.owner_entity_id::text AS parent, l.other_entity_id::text AS child
+       FROM entity_link l JOIN channel_node pn ON pn.entity_id = l.owner_entity_id AND NOT pn.deleted
+       WHERE l.owner_type = 'ChannelNode' AND l.direction = 'OUTBOUND' AND l.link_type_id = 'ChannelNodeChannelNodes'
+         AND l.other_entity_type_id = 'ChannelNode'
+       ORDER BY l.owner_entity_id, l.sort_order`);
+    const childCount = new Map<string, number>();
+    for (const e of edges) {
+      const child = nodes.get(e.child);
+      const position = childCount.get(e.parent) ?? 0;
+      childCount.set(e.parent, position + 1);
+      if (!child || child.parentId !== null || e.parent === e.child) continue;
+      child.parentId = e.parent;
+      child.sortOrder = position;
+    }
+    let rootPosition = 0;
+    for (const n of nodes.values()) if (n.parentId === null) n.sortOrder = rootPosition++;
+    return new CategoryTree(nodes);
+  }
+
+  has(id: string): boolean {
+    return this.nodes.has(id);
+  }
+
+  parentOf(id: string): string | null {
+    return this.nodes.get(id)?.parentId ?? null;
+  }
+
+  sortOrderOf(id: string): number | null {
+    return this.nodes.get(id)?.sortOrder ?? null;
+  }
+
+  /** A field of a node: EntityId or an attribute. */
+  field(id: string, field: string): unknown {
+    const n = this.nodes.get(id);
+    if (!n) return null;
+    return field === 'EntityId' ? n.id : (n.attributes[field] ?? null);
+  }
+
+  /** Root first, this node last; a cycle in bad data stops at the first repeat. */
+  pathOf(id: string): string[] {
+    const path: string[] = [];
+    const seen = new Set<string>();
+    let cur: string | null = this.nodes.has(id) ? id : null;
+    while (cur !== null && !seen.has(cur)) {
+      seen.add(cur);
+      path.unshift(cur);
+      cur = this.parentOf(cur);
+    }
+    return path;
+  }
+
+  /** 1 for a root. */
+  levelOf(id: string): number | null {
+    return this.nodes.has(id) ? this.pathOf(id).length : null;
+  }
+}

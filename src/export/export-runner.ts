@@ -1,0 +1,235 @@
+import { createHash } from 'node:crypto';
+import { QueryRunner } from 'typeorm';
+import { BusinessUnit } from '../db/business-unit';
+import { Database } from '../db/database';
+import type { ExportFileRecord, ExportJobEntity } from '../entities/export-job.entity';
+import { Logger } from '../logger';
+import { CategoryTree } from './category-tree';
+import { readDefaultLocale, readMappings, readTemplates } from './config-queries';
+import { writeCsv } from './csv-file-writer';
+import { ExportStore } from './export-store';
+import { CompiledTemplate, TemplateInvalidError, compileTemplate } from './template-compiler';
+import { EvalContext, MappingConfig, Row, TemplateConfig } from './template-types';
+import { Transform, TransformationError, compileTransformation } from './transformations';
+
+/**
+ * Values (rows × selected columns) fetched per round trip from a server-side cursor: bounds the
+ * memory of a batch whatever a template's width (a 1,000-column file fetches 100 rows at a time).
+ */
+const FETCH_VALUES = 100_000;
+const MIN_FETCH_ROWS = 100;
+const MAX_FETCH_ROWS = 5000;
+/** Examples of left-out rows kept per file for the warnings. */
+const MAX_EXAMPLES = 5;
+
+export class ExportAbortedError extends Error {
+  constructor() {
+    super('the export was stopped because the service is shutting down');
+  }
+}
+
+/** A failure the operator must fix (bad configuration); its message is the job's error. */
+export class ExportConfigError extends Error {}
+
+export interface ExportHooks {
+  /** Called once the snapshot is taken, before any file is written (tests commit a load here). */
+  afterSnapshot?(job: ExportJobEntity): Promise<void>;
+  /** Called after each file is written. */
+  afterFile?(job: ExportJobEntity, file: ExportFileRecord): Promise<void>;
+}
+
+export interface ExportResult {
+  snapshotEventId: string | null;
+  files: ExportFileRecord[];
+  warnings: string[];
+  manifestUri: string;
+}
+
+const utcDate = (d: Date) => d.toISOString().slice(0, 10);
+
+/** `{BU}/{YYYY-MM-DD}/{jobId}`: the job's folder under EXPORT_URL (the date is the request's, UTC). */
+export function jobFolder(bu: BusinessUnit, job: Pick<ExportJobEntity, 'id' | 'requestedAt'>): string {
+  return `${bu.code.toUpperCase()}/${utcDate(job.requestedAt)}/${job.id}`;
+}
+
+/** A stable fingerprint of what a file was made from: the template and, for long files, its mappings. */
+function templateSha(t: TemplateConfig, mappings: MappingConfig[]): string {
+  const { enabled: _e, version: _v, notes: _n, ...shape } = t;
+  return createHash('sha256').update(JSON.stringify({ ...shape, columns: t.columns.map(({ notes: _cn, ...c }) => c), mappings: mappings.map(({ notes: _mn, ...m }) => m) })).digest('hex');
+}
+
+/**
+ * Writes one export job's files. Everything is read in ONE read-only REPEATABLE READ transaction
+ * (the configuration included), so a load committing meanwhile changes nothing in this export;
+ * rows come from server-side cursors in batches and stream to the store, so memory stays flat.
+ * The manifest is written last, after every file is complete; a failure leaves none.
+ */
+export class ExportRunner {
+  constructor(
+    private readonly db: Database,
+    private readonly store: ExportStore,
+    private readonly log: Logger,
+    private readonly hooks: ExportHooks = {},
+  ) {}
+
+  async run(conn: QueryRunner, bu: BusinessUnit, job: ExportJobEntity, signal: AbortSignal): Promise<ExportResult> {
+    const folder = jobFolder(bu, job);
+    const log = this.log.child({ bu: bu.code, exportJob: job.id });
+    // A retried job may find the manifest of an attempt that died before recording success.
+    await this.store.remove(`${folder}/manifest.json`);
+    const startedAt = new Date();
+    const { snapshotEventId, files, warnings } = await this.db.inBuTransaction(conn, bu, { readOnly: true, isolation: 'REPEATABLE READ' }, async () => {
+      // Every row is read, so plan cursors for the whole result (not the first 10%), and sort in memory.
+      await conn.query('SET LOCAL cursor_tuple_fraction = 1');
+      await conn.query(`SET LOCAL work_mem = '64MB'`);
+      const [{ id: snapshot }] = await conn.query(
+        `SELECT max(id)::text AS id FROM load_event WHERE event_type = 'file_complete' AND replay_date IS NULL`);
+      await this.hooks.afterSnapshot?.(job);
+      const plan = await this.plan(conn, job);
+      const ctxBase = {
+        defaultLocale: await readDefaultLocale(conn), jobId: job.id, snapshotEventId: snapshot as string | null,
+        exportDate: utcDate(job.requestedAt), tree: plan.some((p) => p.compiled.needsTree) ? await CategoryTree.load(conn) : null,
+      };
+      const warnings = await this.unknownAttributeWarnings(conn, plan.map((p) => p.compiled));
+      const files: ExportFileRecord[] = [];
+      for (const p of plan) {
+        const ctx: EvalContext = { ...ctxBase, mappingRules: p.rules };
+        const started = Date.now();
+        const { file, warning } = await this.writeFile(conn, folder, p.compiled, p.template, p.mappings, ctx, signal);
+        files.push(file);
+        if (warning) warnings.push(warning);
+        log.info({ file: file.name, rows: file.rows, bytes: file.bytes, ms: Date.now() - started }, 'export file written');
+        await this.hooks.afterFile?.(job, file);
+      }
+      return { snapshotEventId: snapshot as string | null, files, warnings };
+    });
+    const manifestKey = `${folder}/manifest.json`;
+    const manifest = {
+      jobId: job.id, businessUnit: bu.code, schema: bu.schema, snapshotEventId,
+      requestedAt: job.requestedAt.toISOString(), requestedBy: job.requestedBy, idempotencyKey: job.idempotencyKey,
+      startedAt: startedAt.toISOString(), completedAt: new Date().toISOString(),
+      files, warnings,
+    };
+    await this.store.put(manifestKey, `${JSON.stringify(manifest, null, 2)}\n`, 'application/json');
+    return { snapshotEventId, files, warnings, manifestUri: this.store.uriFor(manifestKey) };
+  }
+
+  /** Reads and compiles the templates of the job inside the snapshot; bad configuration fails the job here, before any file. */
+  private async plan(conn: QueryRunner, job: ExportJobEntity) {
+    const templates = job.templates
+      ? await readTemplates(conn, job.templates)
+      : (await readTemplates(conn)).filter((t) => t.enabled);
+    if (job.templates) {
+      const missing = job.templates.filter((n) => !templates.some((t) => t.name === n));
+      if (missing.length) throw new ExportConfigError(`requested template(s) no longer exist: ${missing.join(', ')}`);
+      templates.sort((a, b) => job.templates!.indexOf(a.name) - job.templates!.indexOf(b.name));
+    }
+    if (templates.length === 0) throw new ExportConfigError('no template is enabled: nothing to export');
+    const plan = [];
+    for (const template of templates) {
+      const mappings = template.rowSource === 'ITEM_ATTRIBUTE' ? await readMappings(conn, { csv: template.name, activeOnly: true }) : [];
+      let compiled: CompiledTemplate;
+      try {
+        compiled = compileTemplate(template, { mappings });
+      } catch (err) {
+        if (err instanceof TemplateInvalidError) throw new ExportConfigError(err.message);
+        throw err;
+      }
+      const rules = new Map<string, Transform | null>();
+      for (const m of mappings) {
+        try {
+          rules.set(m.id, compileTransformation(m.transformationRule));
+        } catch (err) {
+          if (err instanceof TransformationError) throw new ExportConfigError(`field_mapping ${m.id} (${m.inriverField} → ${m.heilerColumn}): ${err.message}`);
+          throw err;
+        }
+      }
+      plan.push({ template, compiled, mappings, rules });
+    }
+    return plan;
+  }
+
+  private async unknownAttributeWarnings(conn: QueryRunner, compiled: CompiledTemplate[]): Promise<string[]> {
+    const rows: { entity_type_id: string; attribute_id: string }[] = await conn.query('SELECT entity_type_id, attribute_id FROM attribute_definition');
+    const known = new Set(rows.map((r) => `${r.entity_type_id}.${r.attribute_id}`));
+    const typesKnown = new Set(rows.map((r) => r.entity_type_id));
+    const warnings: string[] = [];
+    for (const c of compiled) {
+      const unknown = [...new Set(c.attributeRefs.filter((r) => typesKnown.has(r.scope) && !known.has(`${r.scope}.${r.field}`))
+        .map((r) => `${r.scope}.${r.field}`))];
+      if (unknown.length) warnings.push(`${c.name}: reads attribute(s) the AttributeFile does not define: ${unknown.join(', ')}`);
+    }
+    return warnings;
+  }
+
+  private async writeFile(conn: QueryRunner, folder: string, compiled: CompiledTemplate, template: TemplateConfig,
+    mappings: MappingConfig[], ctx: EvalContext, signal: AbortSignal): Promise<{ file: ExportFileRecord; warning: string | null }> {
+    let leftOut = 0;
+    const missingByColumn = new Map<string, number>();
+    const examples: string[] = [];
+    const columns = compiled.columns;
+    const anyRequired = columns.some((c) => c.required);
+    async function* records(): AsyncGenerator<string[][]> {
+      for await (const batch of cursorBatches(conn, compiled.sql, compiled.params, compiled.selectCount, signal)) {
+        const out: string[][] = [];
+        for (const row of batch) {
+          if (compiled.skip?.(row, ctx)) continue;
+          const values = columns.map((c) => c.render(row, ctx));
+          if (anyRequired) {
+            const missing = columns.filter((c, i) => c.required && values[i] === '').map((c) => c.name);
+            if (missing.length) {
+              leftOut++;
+              for (const m of missing) missingByColumn.set(m, (missingByColumn.get(m) ?? 0) + 1);
+              if (examples.length < MAX_EXAMPLES) examples.push(`${String(row.__id)} (${missing.join(', ')})`);
+              continue;
+            }
+          }
+          out.push(values);
+        }
+        yield out;
+      }
+    }
+    const key = `${folder}/${template.name}`;
+    let written;
+    try {
+      const sink = await this.store.openWrite(key, 'text/csv; charset=utf-8');
+      written = await writeCsv(sink, template, compiled.columns.map((c) => c.name), records());
+    } catch (err) {
+      if (err instanceof ExportAbortedError) throw err;
+      throw new Error(`writing ${template.name} failed: ${(err as Error).message}`);
+    }
+    const file: ExportFileRecord = {
+      name: template.name, uri: this.store.uriFor(key), rowSource: compiled.rowSource, rows: written.rows, bytes: written.bytes,
+      sha256: written.sha256, rowsLeftOut: leftOut, template: { version: template.version, sha256: templateSha(template, mappings) },
+    };
+    const warning = leftOut === 0 ? null
+      : `${template.name}: ${leftOut} row(s) left out because a required column was empty (${compiled.columns.filter((c) => missingByColumn.has(c.name)).map((c) => `${c.name}: ${missingByColumn.get(c.name)}`).join(', ')}); e.g. ${examples.join('; ')}`;
+    return { file, warning };
+  }
+}
+
+let cursorCounter = 0;
+
+/**
+ * Rows of a query through a server-side cursor of the current transaction, in batches. The next
+ * batch is fetched while this one is rendered, so PostgreSQL and Node work at the same time;
+ * at most two batches are held.
+ */
+export async function* cursorBatches(conn: QueryRunner, sql: string, params: unknown[], columns: number, signal: AbortSignal): AsyncGenerator<Row[]> {
+  const name = `export_cursor_${++cursorCounter}`;
+  const size = Math.max(MIN_FETCH_ROWS, Math.min(MAX_FETCH_ROWS, Math.floor(FETCH_VALUES / Math.max(1, columns))));
+  const fetch = (): Promise<Row[]> => conn.query(`FETCH ${size} FROM ${name}`);
+  await conn.query(`DECLARE ${name} NO SCROLL CURSOR FOR ${sql}`, params);
+  let next: Promise<Row[]> | null = fetch();
+  try {
+    while (next) {
+      const rows: Row[] = await next;
+      next = rows.length === size ? fetch() : null;
+      yield rows;
+      if (signal.aborted) throw new ExportAbortedError();
+    }
+  } finally {
+    await next?.catch(() => undefined);
+    await conn.query(`CLOSE ${name}`).catch(() => undefined);
+  }
+}

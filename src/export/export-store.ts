@@ -1,0 +1,147 @@
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import fs from 'node:fs';
+import path from 'node:path';
+import { PassThrough, Writable } from 'node:stream';
+import { pathToFileURL } from 'node:url';
+import type { AppConfig } from '../config/config';
+import type { Location } from '../config/location';
+import { createS3Client } from '../loaders/s3-source';
+
+/** A file being written: bytes go to `stream`; `commit` makes it visible under its name, `abort` drops it. */
+export interface ExportSink {
+  stream: Writable;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+/**
+ * Where export files go (EXPORT_URL): a local folder or an S3 bucket + prefix. Keys are relative
+ * ("BAK/2026-04-16/12/items.csv"). A file is visible under its final name only once complete
+ * (local: written as .partial then renamed; S3: a multipart upload appears when it completes).
+ */
+export interface ExportStore {
+  readonly url: string;
+  openWrite(key: string, contentType: string): Promise<ExportSink>;
+  put(key: string, body: string, contentType: string): Promise<void>;
+  remove(key: string): Promise<void>;
+  uriFor(key: string): string;
+  /** A pre-signed GET URL for a file URI this kind of store wrote; null where there is none (local files). */
+  downloadUrl(uri: string, expiresInSeconds: number): Promise<string | null>;
+  close(): Promise<void>;
+}
+
+export class LocalExportStore implements ExportStore {
+  readonly url: string;
+
+  constructor(private readonly root: string) {
+    this.url = pathToFileURL(root).href;
+  }
+
+  private pathOf(key: string): string {
+    return path.join(this.root, ...key.split('/'));
+  }
+
+  async openWrite(key: string): Promise<ExportSink> {
+    const file = this.pathOf(key);
+    const partial = `${file}.partial`;
+    await fs.promises.mkdir(path.dirname(file), { recursive: true });
+    const stream = fs.createWriteStream(partial);
+    return {
+      stream,
+      commit: () => fs.promises.rename(partial, file),
+      abort: async () => {
+        stream.destroy();
+        await fs.promises.rm(partial, { force: true });
+      },
+    };
+  }
+
+  async put(key: string, body: string): Promise<void> {
+    const file = this.pathOf(key);
+    await fs.promises.mkdir(path.dirname(file), { recursive: true });
+    await fs.promises.writeFile(`${file}.partial`, body);
+    await fs.promises.rename(`${file}.partial`, file);
+  }
+
+  async remove(key: string): Promise<void> {
+    await fs.promises.rm(this.pathOf(key), { force: true });
+  }
+
+  uriFor(key: string): string {
+    return pathToFileURL(this.pathOf(key)).href;
+  }
+
+  async downloadUrl(): Promise<string | null> {
+    return null;
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** 8 MiB parts, 2 in flight: at most ~16 MiB buffered per file, whatever its size. */
+const PART_SIZE = 8 * 1024 * 1024;
+const QUEUE_SIZE = 2;
+
+export class S3ExportStore implements ExportStore {
+  readonly url: string;
+  private readonly root: string;
+
+  constructor(private readonly client: S3Client, private readonly bucket: string, prefix: string, private readonly ownsClient = false) {
+    const p = prefix.replace(/^\/+|\/+$/g, '');
+    this.root = p ? `${p}/` : '';
+    this.url = `s3://${bucket}${p ? `/${p}` : ''}`;
+  }
+
+  async openWrite(key: string, contentType: string): Promise<ExportSink> {
+    const body = new PassThrough();
+    const upload = new Upload({
+      client: this.client,
+      params: { Bucket: this.bucket, Key: this.root + key, Body: body, ContentType: contentType },
+      partSize: PART_SIZE,
+      queueSize: QUEUE_SIZE,
+    });
+    // done() starts consuming the stream; if the upload fails, break the writer's pipeline too.
+    const done = upload.done().then(() => undefined, (err: Error) => {
+      body.destroy(err);
+      throw err;
+    });
+    done.catch(() => undefined);
+    return {
+      stream: body,
+      commit: () => done,
+      abort: async () => {
+        await upload.abort().catch(() => undefined);
+        await done.catch(() => undefined);
+      },
+    };
+  }
+
+  async put(key: string, body: string, contentType: string): Promise<void> {
+    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.root + key, Body: body, ContentType: contentType }));
+  }
+
+  async remove(key: string): Promise<void> {
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.root + key }));
+  }
+
+  uriFor(key: string): string {
+    return `s3://${this.bucket}/${this.root}${key}`;
+  }
+
+  async downloadUrl(uri: string, expiresInSeconds: number): Promise<string | null> {
+    const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
+    if (!m) return null;
+    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: m[1], Key: m[2] }), { expiresIn: expiresInSeconds });
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsClient) this.client.destroy();
+  }
+}
+
+export function createExportStore(target: Location, s3: AppConfig['s3']): ExportStore {
+  if (target.kind === 'file') return new LocalExportStore(target.path);
+  return new S3ExportStore(createS3Client(s3), target.bucket, target.prefix, true);
+}

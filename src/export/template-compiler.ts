@@ -1,0 +1,299 @@
+import { ExpressionSyntaxError, parseCall } from './expression-parser';
+import { lookupComputed, mappingValue } from './computed-functions';
+import {
+  ENVELOPE_FIELDS, EntityScope, FieldRef, ROW_SOURCE_SPECS, RowSource, SCOPES, SqlParams, decoratorSql, fieldSql, isRowSource,
+  isSourceType, quoteIdent,
+} from './row-sources';
+import { ColumnConfig, CompilerApi, ConfigProblem, EvalContext, Getter, MappingConfig, Row, TemplateConfig } from './template-types';
+import { TransformationError, compileTransformation } from './transformations';
+import { renderDefault } from './value-render';
+
+/**
+ * Turns a template's configuration into one SQL query (only the fields its columns need, so a
+ * 1,000-attribute item is never shipped whole) and one function per column that renders a row.
+ * The same compilation validates a template when it is saved, so what saves also exports.
+ */
+
+export interface CompiledColumn {
+  name: string;
+  required: boolean;
+  render(row: Row, ctx: EvalContext): string;
+}
+
+export interface CompiledTemplate {
+  name: string;
+  rowSource: RowSource;
+  sql: string;
+  params: unknown[];
+  /** Columns the query selects (sizes the fetch batches). */
+  selectCount: number;
+  columns: CompiledColumn[];
+  needsTree: boolean;
+  /** Attribute references, to warn about ones the AttributeFile does not know. */
+  attributeRefs: FieldRef[];
+  /** Rows that are not rows of the file (ITEM_ATTRIBUTE: the mapped value renders empty). */
+  skip?(row: Row, ctx: EvalContext): boolean;
+}
+
+const FIELD = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const DECORATOR_TYPE = /^[A-Za-z0-9_-]+$/;
+const SCOPE_ALIASES: Record<string, EntityScope> = { Category: 'ChannelNode' };
+
+class TemplateCompiler implements CompilerApi {
+  readonly params = new SqlParams();
+  readonly selects: string[] = [];
+  private readonly aliasBySql = new Map<string, string>();
+  readonly attributeRefs: FieldRef[] = [];
+  /** Attributes read per entity alias: extracted with one jsonb_to_record per row (see build). */
+  readonly attributeFields = new Map<string, Set<string>>();
+  needsTree = false;
+
+  constructor(readonly rowSource: RowSource) {}
+
+  select(sql: string): string {
+    let alias = this.aliasBySql.get(sql);
+    if (!alias) {
+      alias = `c${this.aliasBySql.size + 1}`;
+      this.aliasBySql.set(sql, alias);
+      this.selects.push(`${sql} AS ${alias}`);
+    }
+    return alias;
+  }
+
+  useTree(): void {
+    this.needsTree = true;
+  }
+
+  /** The SQL of one attribute of the entity at `alias`, as a column of its extracted record. */
+  attribute(alias: string, field: string): string {
+    let fields = this.attributeFields.get(alias);
+    if (!fields) this.attributeFields.set(alias, (fields = new Set()));
+    fields.add(field);
+    return `${alias}_a.${quoteIdent(field)}`;
+  }
+
+  /**
+   * One jsonb_to_record per entity and row: PostgreSQL detoasts (decompresses) a JSONB value for
+   * every operator applied to it, so 40 `attributes -> 'x'` cost 40 decompressions of a wide item;
+   * one record extraction costs one, whatever the number of columns.
+   */
+  laterals(): string {
+    return [...this.attributeFields].map(([alias, fields]) =>
+      `CROSS JOIN LATERAL jsonb_to_record(${alias}.attributes) AS ${alias}_a(${[...fields].map((f) => `${quoteIdent(f)} jsonb`).join(', ')})`)
+      .join('\n      ');
+  }
+
+  parseRef(text: string, scope?: EntityScope): FieldRef {
+    const spec = ROW_SOURCE_SPECS[this.rowSource];
+    const t = text.trim();
+    const dot = t.indexOf('.');
+    let target: EntityScope = scope ?? spec.self;
+    let field = t;
+    if (dot >= 0) {
+      const prefix = t.slice(0, dot);
+      const named = (SCOPES as readonly string[]).includes(prefix) ? (prefix as EntityScope) : SCOPE_ALIASES[prefix];
+      if (!named) throw new ConfigProblem(`"${t}": "${prefix}" is not an entity; use one of ${[spec.self, ...spec.related].join(', ')}`);
+      if (scope && named !== scope) throw new ConfigProblem(`"${t}": expected a ${scope} field`);
+      target = named;
+      field = t.slice(dot + 1);
+    }
+    if (target !== spec.self && !spec.related.includes(target)) {
+      throw new ConfigProblem(`"${t}": ${this.rowSource} rows reach ${[spec.self, ...spec.related].join(', ')}, not ${target}`);
+    }
+    if (!FIELD.test(field)) throw new ConfigProblem(`"${t}" is not a field name (letters, digits and _)`);
+    const envelope = ENVELOPE_FIELDS[target].includes(field);
+    if (target === 'Attribute' && !envelope) {
+      throw new ConfigProblem(`"${t}": an attribute definition has the fields ${ENVELOPE_FIELDS.Attribute.join(', ')}`);
+    }
+    const ref = { scope: target, field, envelope };
+    if (!envelope) this.attributeRefs.push(ref);
+    return ref;
+  }
+
+  ref(text: string, scope?: EntityScope): Getter {
+    const ref = this.parseRef(text, scope);
+    const sql = fieldSql(this.rowSource, ref, this.params);
+    if ('treeSortOrder' in sql) {
+      this.useTree();
+      return (row, ctx) => ctx.tree!.sortOrderOf(String(row.__node));
+    }
+    if ('attribute' in sql) {
+      const alias = this.select(this.attribute(sql.attribute.alias, sql.attribute.field));
+      return (row) => row[alias];
+    }
+    const alias = this.select(sql.sql);
+    const convert = sql.convert;
+    return convert ? (row) => convert(row[alias]) : (row) => row[alias];
+  }
+
+  decorator(text: string): Getter {
+    const spec = ROW_SOURCE_SPECS[this.rowSource];
+    const t = text.trim();
+    const dot = t.indexOf('.');
+    let scope: EntityScope = spec.self;
+    let type = t;
+    if (dot >= 0) {
+      const prefix = t.slice(0, dot);
+      const named = (SCOPES as readonly string[]).includes(prefix) ? (prefix as EntityScope) : SCOPE_ALIASES[prefix];
+      if (!named || (named !== spec.self && !spec.related.includes(named))) {
+        throw new ConfigProblem(`decorator "${t}": ${this.rowSource} rows reach ${[spec.self, ...spec.related].join(', ')}`);
+      }
+      scope = named;
+      type = t.slice(dot + 1);
+    }
+    if (!DECORATOR_TYPE.test(type)) throw new ConfigProblem(`decorator "${t}": the decorator type must be letters, digits, _ or -`);
+    const alias = this.select(decoratorSql(this.rowSource, scope, type, this.params));
+    return (row) => row[alias];
+  }
+
+  computed(text: string): Getter {
+    let call;
+    try {
+      call = parseCall(text);
+    } catch (err) {
+      if (err instanceof ExpressionSyntaxError) throw new ConfigProblem(`computed ${err.message}`);
+      throw err;
+    }
+    const spec = lookupComputed(call.name, this.rowSource);
+    if (call.args.length < spec.arity[0] || call.args.length > spec.arity[1]) {
+      throw new ConfigProblem(`${call.name}: expected the form ${spec.usage}`);
+    }
+    try {
+      return spec.build(call.args, this);
+    } catch (err) {
+      if (err instanceof ConfigProblem) throw new ConfigProblem(`${call.name}(): ${err.message}`);
+      throw err;
+    }
+  }
+
+  column(col: ColumnConfig): CompiledColumn {
+    const value = col.sourceValue ?? '';
+    if (!isSourceType(col.sourceType)) {
+      throw new ConfigProblem(`unknown source type "${col.sourceType}"; use inriver_field, decorator, static or computed`);
+    }
+    if (col.sourceType !== 'static' && value.trim() === '') throw new ConfigProblem(`a ${col.sourceType} column needs a source value`);
+    let get: Getter;
+    switch (col.sourceType) {
+      case 'inriver_field': get = this.ref(value); break;
+      case 'decorator': get = this.decorator(value); break;
+      case 'computed': get = this.computed(value); break;
+      default: get = () => value;
+    }
+    let transform;
+    try {
+      transform = compileTransformation(col.transformation);
+    } catch (err) {
+      if (err instanceof TransformationError) throw new ConfigProblem(err.message);
+      throw err;
+    }
+    const fallback = col.defaultValue;
+    return {
+      name: col.columnName,
+      required: col.required,
+      render(row, ctx) {
+        let v = get(row, ctx);
+        if (transform) v = transform(v, ctx);
+        const text = renderDefault(v, ctx);
+        return text === '' && fallback !== null ? fallback : text;
+      },
+    };
+  }
+}
+
+const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/** Problems with the file-level settings of a template (everything but its columns). */
+export function templateSettingsProblems(t: Pick<TemplateConfig, 'name' | 'rowSource' | 'delimiter'>): string[] {
+  const problems: string[] = [];
+  if (!FILE_NAME.test(t.name) || t.name === 'manifest.json') {
+    problems.push(`file name "${t.name}": letters, digits, ".", "_" and "-" only (max 128), not manifest.json`);
+  }
+  if (!isRowSource(t.rowSource)) {
+    problems.push(`unknown row source "${t.rowSource}"; use one of ${Object.keys(ROW_SOURCE_SPECS).join(', ')}`);
+  }
+  if ([...t.delimiter].length !== 1 || /["\r\n]/.test(t.delimiter)) {
+    problems.push(`delimiter ${JSON.stringify(t.delimiter)}: one character, not a quote or a line break`);
+  }
+  return problems;
+}
+
+export class TemplateInvalidError extends Error {
+  constructor(readonly template: string, readonly problems: string[]) {
+    super(`template "${template}" is not valid: ${problems.join('; ')}`);
+  }
+}
+
+/**
+ * Compiles a template; every problem of every column is reported at once. An ITEM_ATTRIBUTE
+ * template needs the active mappings of its file (read in the export's snapshot); validation
+ * compiles it without.
+ */
+export function compileTemplate(t: TemplateConfig, opts: { mappings?: readonly MappingConfig[] } = {}): CompiledTemplate {
+  const problems = templateSettingsProblems(t);
+  if (t.columns.length === 0) problems.push('a template needs at least one column');
+  const seen = new Set<string>();
+  for (const c of t.columns) {
+    if (c.columnName.trim() === '') problems.push('a column has an empty name');
+    else if (seen.has(c.columnName)) problems.push(`column "${c.columnName}" appears twice`);
+    seen.add(c.columnName);
+  }
+  if (!isRowSource(t.rowSource)) throw new TemplateInvalidError(t.name, problems);
+  const rowSource = t.rowSource;
+  const compiler = new TemplateCompiler(rowSource);
+  const columns: CompiledColumn[] = [];
+  for (const c of t.columns) {
+    try {
+      columns.push(compiler.column(c));
+    } catch (err) {
+      if (err instanceof ConfigProblem) problems.push(`column "${c.columnName}": ${err.message}`);
+      else throw err;
+    }
+  }
+  if (problems.length) throw new TemplateInvalidError(t.name, problems);
+
+  const spec = ROW_SOURCE_SPECS[rowSource];
+  const internal = [`${spec.idSql} AS __id`];
+  if (compiler.needsTree) internal.push(`${rowSource === 'ITEM_CATEGORY' ? 'c' : 's'}.entity_id::text AS __node`);
+  if (rowSource === 'ITEM_RESOURCE') internal.push('r.owner_type AS __owner');
+  let skip: CompiledTemplate['skip'];
+  let mapped = '';
+  let where = spec.where;
+  if (rowSource === 'ITEM_ATTRIBUTE') {
+    internal.push('m.id::text AS __m_id', 'm.heiler_column AS __m_column', 'm.inriver_field AS __m_field',
+      'm.inriver_entity AS __m_entity', 'mv.value AS __m_value');
+    skip = (row, ctx) => renderDefault(mappingValue(row, ctx), ctx) === '';
+    // One (mapping id, value) pair per active mapping of this file, from the records extracted above.
+    const pairs = (opts.mappings ?? []).map((m) =>
+      `(${compiler.params.add(Number(m.id))}::int, ${compiler.attribute(m.inriverEntity === 'Product' ? 'p' : 's', m.inriverField)})`);
+    mapped = `CROSS JOIN LATERAL ${pairs.length ? `(VALUES ${pairs.join(', ')})` : '(SELECT NULL::int, NULL::jsonb WHERE false)'} AS mv(mapping_id, value)
+      JOIN field_mapping m ON m.id = mv.mapping_id
+      LEFT JOIN attribute_definition ad ON ad.entity_type_id = m.inriver_entity AND ad.attribute_id = m.inriver_field`;
+    where = `${where} AND mv.value IS NOT NULL AND mv.value <> 'null'::jsonb`;
+  }
+  return {
+    name: t.name,
+    rowSource,
+    sql: `SELECT ${[...internal, ...compiler.selects].join(', ')}
+      FROM ${spec.from}
+      ${compiler.laterals()}
+      ${mapped}
+      WHERE ${where} ORDER BY ${spec.orderBy}`,
+    params: compiler.params.values,
+    selectCount: internal.length + compiler.selects.length,
+    columns,
+    needsTree: compiler.needsTree,
+    attributeRefs: compiler.attributeRefs,
+    skip,
+  };
+}
+
+/** The problems of a template, or [] when it would export. */
+export function templateProblems(t: TemplateConfig): string[] {
+  try {
+    compileTemplate(t);
+    return [];
+  } catch (err) {
+    if (err instanceof TemplateInvalidError) return err.problems;
+    throw err;
+  }
+}

@@ -1,0 +1,72 @@
+import type { CategoryTree } from './category-tree';
+import type { EntityScope, FieldRef, RowSource } from './row-sources';
+import type { Transform } from './transformations';
+import type { RenderContext } from './value-render';
+
+export type Quoting = 'minimal' | 'all';
+export type LineEnding = 'LF' | 'CRLF';
+export type CsvEncoding = 'UTF-8' | 'UTF-8-BOM';
+
+/** A template as configured (csv_templates + its csv_template_config rows), plain data. */
+export interface TemplateConfig {
+  name: string;
+  rowSource: string;
+  delimiter: string;
+  enabled: boolean;
+  header: boolean;
+  quoting: Quoting;
+  lineEnding: LineEnding;
+  encoding: CsvEncoding;
+  version: number;
+  notes: string | null;
+  columns: ColumnConfig[];
+}
+
+export interface ColumnConfig {
+  columnName: string;
+  sourceType: string;
+  sourceValue: string | null;
+  defaultValue: string | null;
+  transformation: string | null;
+  required: boolean;
+  notes: string | null;
+}
+
+export interface MappingConfig {
+  id: string;
+  inriverEntity: string;
+  inriverField: string;
+  heilerCsv: string;
+  heilerColumn: string;
+  transformationRule: string | null;
+  active: boolean;
+  notes: string | null;
+}
+
+/** One fetched row: select aliases (c1, c2 …) and internal keys (__id, __node, __m_value …). */
+export type Row = Record<string, unknown>;
+
+export interface EvalContext extends RenderContext {
+  jobId: string;
+  snapshotEventId: string | null;
+  /** The job folder's date, YYYY-MM-DD. */
+  exportDate: string;
+  tree: CategoryTree | null;
+  /** Compiled transformation_rule of each field_mapping id of the file (ITEM_ATTRIBUTE). */
+  mappingRules: Map<string, Transform | null>;
+}
+
+export type Getter = (row: Row, ctx: EvalContext) => unknown;
+
+/** A configuration mistake, reported with the column it belongs to. */
+export class ConfigProblem extends Error {}
+
+/** What computed functions may ask of the template being compiled. */
+export interface CompilerApi {
+  readonly rowSource: RowSource;
+  /** A getter for a field reference; `scope` forces the entity (e.g. ChannelNode for parent()). */
+  ref(text: string, scope?: EntityScope): Getter;
+  parseRef(text: string, scope?: EntityScope): FieldRef;
+  /** Marks that rows need the category tree and the node id of each row. */
+  useTree(): void;
+}

@@ -1,0 +1,24 @@
+import { Arg, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import { RequestContext, businessUnitOf } from '../server/request-context';
+import { localeText } from './attribute-value';
+import { AttributeDefinitionType } from './types/attribute-definition.type';
+
+@Resolver(() => AttributeDefinitionType)
+export class AttributeDefinitionResolver {
+  @Query(() => [AttributeDefinitionType], {
+    description: 'The attribute schema (from SHARED/AttributeFile.json): by entity type, then inRiver sort order.',
+  })
+  async attributeDefinitions(
+    @Ctx() ctx: RequestContext,
+    @Arg('businessUnit', () => String, { description: 'Business unit code (see businessUnits).' }) businessUnit: string,
+    @Arg('entityTypeId', () => String, { nullable: true, description: 'Only this entity type (Product, Item, ChannelNode, Resource, Channel).' }) entityTypeId?: string | null,
+  ): Promise<AttributeDefinitionType[]> {
+    const bu = businessUnitOf(ctx, businessUnit);
+    return (await ctx.services.attributeDefinitions.list(bu, entityTypeId)).map(AttributeDefinitionType.from);
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'Display name in the locale, falling back to its language (fr-CA → fr), then "en".' })
+  name(@Root() def: AttributeDefinitionType, @Arg('locale', () => String, { nullable: true, defaultValue: 'en', description: 'e.g. en, es, fr-CA.' }) locale?: string | null): string | null {
+    return localeText(def.names ?? {}, locale ?? 'en');
+  }
+}

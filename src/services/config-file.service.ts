@@ -1,0 +1,154 @@
+import { z } from 'zod';
+import { BusinessUnit } from '../db/business-unit';
+import { Database } from '../db/database';
+import { DecoratorEntity } from '../entities';
+import { badInput } from '../errors/domain-error';
+import { readDefaultLocale, readMappings, readTemplates } from '../export/config-queries';
+import { normalizeDecorator, normalizeMapping, normalizeTemplate, validateTemplate } from '../export/config-validation';
+import { saveDefaultLocale, saveTemplate } from './export-config.service';
+
+/**
+ * The export configuration as one JSON file (`npm run config -- export|import`), so operators can
+ * keep it in version control. Import makes each section present in the file the whole truth for
+ * that section (templates not in the file are deleted, mappings and decorators replaced), all in
+ * one transaction after validating everything; sections left out of the file are not touched.
+ */
+
+const str = z.string();
+const optStr = z.string().nullable().optional();
+const optBool = z.boolean().nullable().optional();
+
+const columnSchema = z.object({
+  columnName: str, sourceType: str, sourceValue: optStr, defaultValue: optStr, transformation: optStr, required: optBool, notes: optStr,
+}).strict();
+const templateSchema = z.object({
+  name: str, rowSource: str, delimiter: optStr, enabled: optBool, header: optBool,
+  quoting: z.enum(['minimal', 'all']).nullable().optional(), lineEnding: z.enum(['LF', 'CRLF']).nullable().optional(),
+  encoding: z.enum(['UTF-8', 'UTF-8-BOM']).nullable().optional(), notes: optStr, columns: z.array(columnSchema),
+}).strict();
+const mappingSchema = z.object({
+  inriverEntity: str, inriverField: str, heilerCsv: str, heilerColumn: str, transformationRule: optStr, active: optBool, notes: optStr,
+}).strict();
+const decoratorSchema = z.object({
+  entityType: str, entityId: z.union([str, z.number().int()]).transform(String), decoratorType: str, decoratorValue: optStr,
+  source: optStr, notes: optStr, createdAt: z.string().datetime({ offset: true }).nullable().optional(),
+}).strict();
+
+export const configFileSchema = z.object({
+  formatVersion: z.literal(1),
+  businessUnit: z.string().optional(),
+  defaultLocale: z.string().optional(),
+  templates: z.array(templateSchema).optional(),
+  fieldMappings: z.array(mappingSchema).optional(),
+  decorators: z.array(decoratorSchema).optional(),
+}).strict();
+
+export type ConfigFile = z.input<typeof configFileSchema>;
+
+export interface ImportSummary {
+  dryRun: boolean;
+  templates?: { inFile: number; changed: number; deleted: string[] };
+  fieldMappings?: number;
+  decorators?: number;
+  defaultLocale?: string;
+}
+
+const LOCALE = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
+
+export class ConfigFileService {
+  constructor(private readonly db: Database) {}
+
+  async exportConfig(bu: BusinessUnit): Promise<ConfigFile> {
+    return this.db.withBu(bu, async (m) => {
+      const templates = await readTemplates(m);
+      const mappings = await readMappings(m);
+      const decorators = await m.getRepository(DecoratorEntity).find({ order: { entityType: 'ASC', entityId: 'ASC', decoratorType: 'ASC' } });
+      return {
+        formatVersion: 1 as const,
+        businessUnit: bu.code,
+        defaultLocale: await readDefaultLocale(m),
+        templates: templates.map(({ version: _v, ...t }) => t),
+        fieldMappings: mappings.map(({ id: _id, ...rest }) => rest),
+        decorators: decorators.map((d) => ({
+          entityType: d.entityType, entityId: d.entityId, decoratorType: d.decoratorType, decoratorValue: d.decoratorValue,
+          source: d.source, notes: d.notes, createdAt: d.createdAt.toISOString(),
+        })),
+      };
+    }, { readOnly: true, isolation: 'REPEATABLE READ' });
+  }
+
+  async importConfig(bu: BusinessUnit, raw: unknown, opts: { dryRun?: boolean } = {}): Promise<ImportSummary> {
+    const parsed = configFileSchema.safeParse(raw);
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`);
+      throw badInput(`configuration file not imported: ${problems.join('; ')}`, { problems });
+    }
+    const file = parsed.data;
+    const problems: string[] = [];
+    if (file.defaultLocale !== undefined && !LOCALE.test(file.defaultLocale)) problems.push(`defaultLocale "${file.defaultLocale}" is not a locale code`);
+    const templates = (file.templates ?? []).map(normalizeTemplate);
+    const names = new Set<string>();
+    templates.forEach((t) => {
+      if (names.has(t.name)) problems.push(`templates: "${t.name}" appears twice`);
+      names.add(t.name);
+      problems.push(...validateTemplate(t).map((p) => `template "${t.name}": ${p}`));
+    });
+    const mappings = (file.fieldMappings ?? []).map((input, i) => {
+      const r = normalizeMapping(input);
+      problems.push(...r.problems.map((p) => `fieldMappings[${i}]: ${p}`));
+      return r.mapping;
+    });
+    const seen = new Set<string>();
+    const decorators = (file.decorators ?? []).map((input, i) => {
+      const r = normalizeDecorator({ ...input, createdAt: input.createdAt ? new Date(input.createdAt) : null });
+      problems.push(...r.problems.map((p) => `decorators[${i}]: ${p}`));
+      const key = `${r.decorator.entityType}/${r.decorator.entityId}/${r.decorator.decoratorType}`;
+      if (seen.has(key)) problems.push(`decorators[${i}]: ${key} appears twice`);
+      seen.add(key);
+      return r.decorator;
+    });
+    if (problems.length) throw badInput(`configuration file not imported: ${problems.join('; ')}`, { problems });
+
+    const summary: ImportSummary = { dryRun: opts.dryRun ?? false };
+    if (file.templates) summary.templates = { inFile: templates.length, changed: 0, deleted: [] };
+    if (file.fieldMappings) summary.fieldMappings = mappings.length;
+    if (file.decorators) summary.decorators = decorators.length;
+    if (file.defaultLocale) summary.defaultLocale = file.defaultLocale;
+    await this.db.withBu(bu, async (m) => {
+      if (file.defaultLocale) await saveDefaultLocale(m, file.defaultLocale);
+      if (file.templates) {
+        const gone: { name: string }[] = await m.query('SELECT name FROM csv_templates WHERE NOT (name = ANY($1::text[])) ORDER BY name', [[...names]]);
+        summary.templates!.deleted = gone.map((g) => g.name);
+        await m.query('DELETE FROM csv_templates WHERE NOT (name = ANY($1::text[]))', [[...names]]);
+        for (const t of templates) if (await saveTemplate(m, t)) summary.templates!.changed++;
+      }
+      if (file.fieldMappings) {
+        await m.query('DELETE FROM field_mapping');
+        await m.query(
+          `INSERT INTO field_mapping (inriver_entity, inriver_field, heiler_csv, heiler_column, transformation_rule, active, notes)
+           SELECT r.inriver_entity, r.inriver_field, r.heiler_csv, r.heiler_column, r.transformation_rule, r.active, r.notes
+           FROM jsonb_to_recordset($1::jsonb) AS r(inriver_entity text, inriver_field text, heiler_csv text, heiler_column text,
+             transformation_rule text, active boolean, notes text)`,
+          [JSON.stringify(mappings.map((x) => ({ inriver_entity: x.inriverEntity, inriver_field: x.inriverField, heiler_csv: x.heilerCsv,
+            heiler_column: x.heilerColumn, transformation_rule: x.transformationRule, active: x.active, notes: x.notes })))]);
+      }
+      if (file.decorators) {
+        await m.query('DELETE FROM decorator_data');
+        await m.query(
+          `INSERT INTO decorator_data (entity_type, entity_id, decorator_type, decorator_value, source, notes, created_at)
+           SELECT r.entity_type, r.entity_id, r.decorator_type, r.decorator_value, r.source, r.notes, coalesce(r.created_at, now())
+           FROM jsonb_to_recordset($1::jsonb) AS r(entity_type text, entity_id text, decorator_type text, decorator_value text,
+             source text, notes text, created_at timestamptz)`,
+          [JSON.stringify(decorators.map((d) => ({ entity_type: d.entityType, entity_id: d.entityId, decorator_type: d.decoratorType,
+            decorator_value: d.decoratorValue, source: d.source, notes: d.notes, created_at: d.createdAt ?? null })))]);
+      }
+      // A dry run does all of it, reports, and rolls back: it checks against the database too.
+      if (opts.dryRun) throw new DryRunRollback();
+    }).catch((err) => {
+      if (!(err instanceof DryRunRollback)) throw err;
+    });
+    return summary;
+  }
+}
+
+class DryRunRollback extends Error {}

@@ -1,0 +1,179 @@
+import { Client } from 'pg';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { TempBucket, deleteLine, productLine } from '../support/bucket-factory';
+import { JOB_FIELDS, exportAndWait, fileByName, parseCsv, readLocal, waitForJob } from '../support/export-helpers';
+import { PROJECT_ROOT, TestDatabase, createTestDatabase } from '../support/test-database';
+import { errorCodes, startTestServer } from '../support/test-server';
+
+/**
+ * The export job: idempotent requests under concurrency, one snapshot while a load commits,
+ * failures that leave no manifest, jobs of a dead process, several copies of the service.
+ */
+
+const REQUEST = `mutation($k: String, $t: [String!]) { requestExport(businessUnit: "bak", idempotencyKey: $k, templates: $t) { id status } }`;
+
+describe('export jobs', () => {
+  let t: TestDatabase;
+  let s: Awaited<ReturnType<typeof startTestServer>>;
+  let bucket: TempBucket;
+  let dir: string;
+  let duringSnapshot: (() => Promise<void>) | null = null;
+  let afterFile: ((uri: string) => Promise<void>) | null = null;
+  const q = (sql: string, params: unknown[] = []) => t.db.withBu(t.bu('bak'), (m) => m.query(sql, params));
+
+  beforeAll(async () => {
+    t = await createTestDatabase(['bak']);
+    bucket = new TempBucket().copyFrom(path.join(PROJECT_ROOT, 'samples', 'bucket'));
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pim-export-'));
+    s = await startTestServer(t, {
+      bucketDir: bucket.root, exportUrl: pathToFileURL(dir).href,
+      exportHooks: {
+        afterSnapshot: async () => {
+          const fn = duringSnapshot;
+          duringSnapshot = null;
+          await fn?.();
+        },
+        afterFile: async (_job, file) => afterFile?.(file.uri),
+      },
+    });
+    await expect(s.load('bak')).resolves.toMatchObject({ status: 'done', applied: 4 });
+  });
+  afterAll(async () => {
+    await s.stop();
+    await t.close();
+    bucket.remove();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('concurrent requests with one idempotency key make one job', async () => {
+    const answers = await Promise.all(Array.from({ length: 6 }, () => s.gql(REQUEST, { k: 'airflow-run-1', t: ['products.csv'] })));
+    const ids = new Set(answers.map((a) => a.body.data.requestExport.id));
+    expect(ids.size).toBe(1);
+    const [{ n }] = await q(`SELECT count(*)::int AS n FROM export_job WHERE idempotency_key = 'airflow-run-1'`);
+    expect(n).toBe(1);
+    const job = await waitForJob(s.gql, 'bak', [...ids][0]);
+    expect(job).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
+    // A retry after success gets the finished job back, not a new export.
+    expect((await s.gql(REQUEST, { k: 'airflow-run-1', t: ['products.csv'] })).body.data.requestExport).toEqual({ id: job.id, status: 'SUCCEEDED' });
+    const clash = await s.gql(REQUEST, { k: 'airflow-run-1', t: ['items.csv'] });
+    expect(errorCodes(clash)).toEqual(['CONFLICT']);
+    expect(clash.body.errors![0].message).toMatch(/already used for job/);
+  });
+
+  it('reads one snapshot: a load committed during the export changes nothing in it', async () => {
+    const before = (await s.gql('{ loadStatus(businessUnit: "bak") { lastCompleted { id } } }')).body.data.loadStatus.lastCompleted.id;
+    let loaded: unknown = null;
+    duringSnapshot = async () => {
+      // Item 3424 gets heavier and product 19457 (item 3430) is deleted, committed while the export runs.
+      bucket.product('BAK', 'ecommerce_20260417090000_001.jsonl', [
+        productLine({ id: 19456, productId: 'P100982724', items: [{ id: 3424, attrs: { ItemItemImperialWeightinPounds: 5.5 } }], nodes: [50714] }),
+        deleteLine(19457),
+      ]);
+      loaded = await s.load('bak');
+    };
+    const job = await exportAndWait(s.gql, 'bak', { templates: ['itemdataflex.csv', 'items.csv'] });
+    expect(loaded).toMatchObject({ status: 'done', applied: 1 });
+    expect(job).toMatchObject({ status: 'SUCCEEDED', snapshotEventId: before });
+    const weights = (name: string) => parseCsv(readLocal(fileByName(job, name).uri)).slice(1).map((r) => [r[0], r[3]]);
+    expect(weights('itemdataflex.csv')).toEqual([['3424', '0.90'], ['3430', '1.20'], ['3450', '0.60']]);
+    expect(parseCsv(readLocal(fileByName(job, 'items.csv').uri)).slice(1).map((r) => r[0])).toEqual(['3424', '3430', '3450']);
+
+    const after = (await s.gql('{ loadStatus(businessUnit: "bak") { lastCompleted { id } } }')).body.data.loadStatus.lastCompleted.id;
+    expect(Number(after)).toBeGreaterThan(Number(before));
+    const next = await exportAndWait(s.gql, 'bak', { templates: ['itemdataflex.csv'] });
+    expect(next.snapshotEventId).toBe(after);
+    // The first export's file stays as it was written.
+    expect(weights('itemdataflex.csv')).toEqual([['3424', '0.90'], ['3430', '1.20'], ['3450', '0.60']]);
+    expect(parseCsv(readLocal(fileByName(next, 'itemdataflex.csv').uri)).slice(1).map((r) => [r[0], r[3]])).toEqual([['3424', '5.50'], ['3450', '0.60']]);
+  });
+
+  it('fails with the reason and no manifest when a file cannot be written', async () => {
+    afterFile = async (uri) => {
+      afterFile = null;
+      // A directory where the next file must go: its final rename fails.
+      fs.mkdirSync(path.join(path.dirname(fileURLToPath(uri)), 'items.csv', 'blocker'), { recursive: true });
+    };
+    const job = await exportAndWait(s.gql, 'bak', { templates: ['categories.csv', 'items.csv'] });
+    expect(job.status).toBe('FAILED');
+    expect(job.error).toMatch(/items\.csv/);
+    expect(job).toMatchObject({ files: [], manifestUri: null });
+    const folder = path.join(dir, 'BAK', job.requestedAt.slice(0, 10), job.id);
+    expect(fs.readdirSync(folder).sort()).toEqual(['categories.csv', 'items.csv']);
+    expect(fs.existsSync(path.join(folder, 'manifest.json'))).toBe(false);
+    expect(fs.statSync(path.join(folder, 'items.csv')).isDirectory()).toBe(true);
+  });
+
+  it('fails before writing anything when configuration edited in SQL is invalid', async () => {
+    await q(`UPDATE csv_template_config SET transformation = 'shout' WHERE csv_name = 'products.csv' AND column_name = 'name'`);
+    try {
+      const job = await exportAndWait(s.gql, 'bak', { templates: ['categories.csv', 'products.csv'] });
+      expect(job.status).toBe('FAILED');
+      expect(job.error).toMatch(/template "products\.csv" is not valid: column "name": unknown transformation "shout"/);
+      expect(fs.existsSync(path.join(dir, 'BAK', job.requestedAt.slice(0, 10), job.id))).toBe(false);
+    } finally {
+      await q(`UPDATE csv_template_config SET transformation = NULL WHERE csv_name = 'products.csv' AND column_name = 'name'`);
+    }
+  });
+
+  it('queues again a job whose process died, fails it after 3 attempts, and leaves a live one alone', async () => {
+    const insert = async (attempts: number) => (await q(
+      `INSERT INTO export_job (status, templates, requested_by, started_at, attempts, worker)
+       VALUES ('RUNNING', '{products.csv}', 'test', now(), $1, 'dead-host:1') RETURNING id::text AS id`, [attempts]))[0].id as string;
+    // A live worker of another process: it holds the job's advisory lock on its own connection.
+    const live = await insert(1);
+    const other = new Client({ connectionString: t.url });
+    await other.connect();
+    await other.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [`pim-accumulator:export:inriver_bak:${live}`]);
+    try {
+      const dead = await insert(1);
+      const exhausted = await insert(3);
+      const retried = await waitForJob(s.gql, 'bak', dead);
+      expect(retried).toMatchObject({ status: 'SUCCEEDED', attempts: 2 });
+      expect(retried.warnings).toEqual(['attempt 1 was interrupted (its process stopped); queued again']);
+      const failed = await waitForJob(s.gql, 'bak', exhausted);
+      expect(failed).toMatchObject({ status: 'FAILED', error: 'interrupted 3 times (its process stopped each time); not retried again' });
+      await new Promise((r) => setTimeout(r, 600));
+      const [row] = await q('SELECT status FROM export_job WHERE id = $1', [live]);
+      expect(row.status).toBe('RUNNING');
+    } finally {
+      await other.end();
+    }
+    // Its connection gone, the live job is recognised as interrupted and run.
+    await expect(waitForJob(s.gql, 'bak', live)).resolves.toMatchObject({ status: 'SUCCEEDED', attempts: 2 });
+  });
+
+  it('several copies of the service share the queue: each job runs exactly once', async () => {
+    const second = await startTestServer(t, { bucketDir: bucket.root, exportUrl: pathToFileURL(dir).href });
+    try {
+      const ids: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        const r = await (i % 2 ? second : s).gql(REQUEST, { k: `parallel-${i}`, t: ['products.csv', 'categories.csv'] });
+        ids.push(r.body.data.requestExport.id);
+      }
+      const jobs = await Promise.all(ids.map((id) => waitForJob(s.gql, 'bak', id)));
+      expect(jobs.map((j) => [j.status, j.attempts])).toEqual(ids.map(() => ['SUCCEEDED', 1]));
+      const workers = await q('SELECT DISTINCT worker FROM export_job WHERE id = ANY($1::bigint[])', [ids]);
+      expect(workers.length).toBeGreaterThanOrEqual(1);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('lists jobs newest first with cursors', async () => {
+    const page = async (after?: string) => (await s.gql(`query($a: String) { exportJobs(businessUnit: "bak", first: 3, after: $a) {
+      totalCount pageInfo { hasNextPage endCursor } nodes { ${JOB_FIELDS} } } }`, { a: after ?? null })).body.data.exportJobs;
+    const first = await page();
+    const [{ n }] = await q('SELECT count(*)::int AS n FROM export_job');
+    expect(first.totalCount).toBe(n);
+    expect(first.nodes).toHaveLength(3);
+    const ids = first.nodes.map((j: any) => Number(j.id));
+    expect(ids).toEqual([...ids].sort((a, b) => b - a));
+    const second = await page(first.pageInfo.endCursor);
+    expect(Number(second.nodes[0].id)).toBeLessThan(ids[2]);
+    expect(errorCodes(await s.gql('{ exportJobs(businessUnit: "bak", first: 5000) { totalCount } }'))).toEqual(['BAD_USER_INPUT']);
+    expect((await s.gql('{ exportJob(businessUnit: "bak", id: "999999") { id } }')).body.data.exportJob).toBeNull();
+  });
+});

@@ -1,0 +1,104 @@
+import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { createHash, randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { createS3Client } from '../../src/loaders/s3-source';
+import { exportAndWait, fileByName, parseCsv } from '../support/export-helpers';
+import { PROJECT_ROOT, TestDatabase, createTestDatabase } from '../support/test-database';
+import { startTestServer } from '../support/test-server';
+
+/** Exports to an S3-compatible store (s3rver): multipart uploads, manifest, pre-signed download URLs. */
+
+const ADMIN = 'admin-key-12345';
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+describe('exporting to S3', () => {
+  let t: TestDatabase;
+  let s: Awaited<ReturnType<typeof startTestServer>>;
+  let client: S3Client;
+  let bucket: string;
+  const get = async (key: string) => Buffer.from(await (await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray());
+  const keyOf = (uri: string) => uri.replace(`s3://${bucket}/`, '');
+  const s3env = () => ({ S3_ENDPOINT: process.env.TEST_S3_ENDPOINT!, S3_FORCE_PATH_STYLE: 'true', EXPORT_DOWNLOAD_URL_EXPIRY_SECONDS: '900' });
+
+  beforeAll(async () => {
+    if (!process.env.TEST_S3_ENDPOINT) throw new Error('TEST_S3_ENDPOINT is not set: run through jest global setup');
+    client = createS3Client({ endpoint: process.env.TEST_S3_ENDPOINT, forcePathStyle: true, region: 'us-east-1' });
+    bucket = `export-${randomUUID()}`;
+    await client.send(new CreateBucketCommand({ Bucket: bucket }));
+    t = await createTestDatabase(['bak']);
+    s = await startTestServer(t, {
+      bucketDir: path.join(PROJECT_ROOT, 'samples', 'bucket'), exportUrl: `s3://${bucket}/exports/pim`, apiKeys: `${ADMIN}:admin`, env: s3env(),
+    });
+    await expect(s.load('bak')).resolves.toMatchObject({ status: 'done', applied: 4 });
+  });
+  afterAll(async () => {
+    await s.stop();
+    await t.close();
+    client.destroy();
+  });
+
+  it('writes every default file and the manifest under {prefix}/{BU}/{date}/{jobId}/', async () => {
+    const job = await exportAndWait(s.gql, 'bak', { key: ADMIN });
+    expect(job.status).toBe('SUCCEEDED');
+    const folder = `exports/pim/BAK/${job.requestedAt.slice(0, 10)}/${job.id}`;
+    const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${folder}/` }));
+    expect((listed.Contents ?? []).map((o) => o.Key).sort()).toEqual([...job.files.map((f: any) => `${folder}/${f.name}`), `${folder}/manifest.json`].sort());
+    expect(job.manifestUri).toBe(`s3://${bucket}/${folder}/manifest.json`);
+    const manifest = JSON.parse((await get(`${folder}/manifest.json`)).toString('utf8'));
+    for (const f of job.files) {
+      expect(f.uri).toBe(`s3://${bucket}/${folder}/${f.name}`);
+      const bytes = await get(keyOf(f.uri));
+      expect([bytes.length, sha(bytes)]).toEqual([f.bytes, f.sha256]);
+      expect(manifest.files.find((m: any) => m.name === f.name)).toMatchObject({ uri: f.uri, sha256: f.sha256, rows: f.rows });
+    }
+    expect(parseCsv(await get(keyOf(fileByName(job, 'item-categories.csv').uri))).slice(1).map((r) => [r[0], r[3]]))
+      .toEqual([['3424', '50714'], ['3430', '50714'], ['3450', '50715']]);
+    const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: keyOf(fileByName(job, 'items.csv').uri) }));
+    expect(head.ContentType).toBe('text/csv; charset=utf-8');
+  });
+
+  it('gives each file a pre-signed download URL that fetches it without credentials', async () => {
+    const job = await exportAndWait(s.gql, 'bak', { templates: ['products.csv'], key: ADMIN });
+    const file = fileByName(job, 'products.csv');
+    expect(file.downloadUrl).toMatch(/X-Amz-Signature=/);
+    expect(new URL(file.downloadUrl).searchParams.get('X-Amz-Expires')).toBe('900');
+    const res = await fetch(file.downloadUrl);
+    expect(res.status).toBe(200);
+    const bytes = Buffer.from(await res.arrayBuffer());
+    expect(sha(bytes)).toBe(file.sha256);
+    expect(parseCsv(bytes)[1].slice(0, 2)).toEqual(['19456', 'P100982724']);
+  });
+
+  it('streams a file larger than one part as a multipart upload', async () => {
+    const big = 'x'.repeat(400_000);
+    const up = await s.gql(`mutation($input: CsvTemplateInput!) { upsertCsvTemplate(businessUnit: "bak", input: $input) { name } }`, { input: {
+      name: 'big.csv', rowSource: 'ATTRIBUTE', columns: [
+        { columnName: 'attribute_id', sourceType: 'INRIVER_FIELD', sourceValue: 'AttributeId' },
+        { columnName: 'padding', sourceType: 'STATIC', sourceValue: big },
+      ] } }, ADMIN);
+    expect(up.body.errors).toBeUndefined();
+    const job = await exportAndWait(s.gql, 'bak', { templates: ['big.csv'], key: ADMIN });
+    expect(job.status).toBe('SUCCEEDED');
+    const file = fileByName(job, 'big.csv');
+    expect(file.bytes).toBeGreaterThan(9 * 1024 * 1024);
+    const bytes = await get(keyOf(file.uri));
+    expect([bytes.length, sha(bytes)]).toEqual([file.bytes, file.sha256]);
+    const rows = parseCsv(bytes);
+    expect(rows).toHaveLength(25);
+    expect(rows.slice(1).every((r) => r[1] === big)).toBe(true);
+  });
+
+  it('fails with the store error and writes no manifest when the bucket is missing', async () => {
+    const missing = `missing-${randomUUID()}`;
+    const other = await startTestServer(t, {
+      bucketDir: path.join(PROJECT_ROOT, 'samples', 'bucket'), exportUrl: `s3://${missing}/x`, apiKeys: `${ADMIN}:admin`, env: s3env(),
+    });
+    try {
+      const job = await exportAndWait(other.gql, 'bak', { templates: ['products.csv'], key: ADMIN });
+      expect(job).toMatchObject({ status: 'FAILED', manifestUri: null, files: [] });
+      expect(job.error).toMatch(/NoSuchBucket|bucket does not exist/i);
+    } finally {
+      await other.stop();
+    }
+  });
+});

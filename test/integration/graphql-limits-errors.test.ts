@@ -1,0 +1,83 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { TempBucket, productLine } from '../support/bucket-factory';
+import { TestDatabase, createTestDatabase } from '../support/test-database';
+import { errorCodes, startTestServer } from '../support/test-server';
+
+const KEY = 'limits-reader-key';
+
+describe('query limits and error codes over HTTP', () => {
+  let t: TestDatabase;
+  let s: Awaited<ReturnType<typeof startTestServer>>;
+  const bucket = new TempBucket();
+  const logLines: Record<string, any>[] = [];
+
+  beforeAll(async () => {
+    bucket.product('BAK', 'ecommerce_20260401000000_001.jsonl', [productLine({ id: 1, items: [{ id: 11 }] })]);
+    t = await createTestDatabase(['bak']);
+    const sink = new Writable({ write(chunk, _enc, done) { logLines.push(JSON.parse(String(chunk))); done(); } });
+    s = await startTestServer(t, { bucketDir: bucket.root, apiKeys: `${KEY}:reader`, log: pino({ level: 'error' }, sink) });
+    await expect(s.load('bak')).resolves.toMatchObject({ status: 'done' });
+  });
+  afterAll(async () => {
+    await s.stop();
+    await t.close();
+    bucket.remove();
+  });
+
+  it('rejects a query deeper than 10 levels with BAD_USER_INPUT before running it', async () => {
+    // products › nodes › (items › product) × 4 › items › entityId: 12 levels.
+    const nest = (fields: string[]): string => (fields.length === 1 ? fields[0] : `${fields[0]} { ${nest(fields.slice(1))} }`);
+    const deep = `{ ${nest(['products(businessUnit: "bak")', 'nodes', 'items', 'product', 'items', 'product', 'items', 'product', 'items', 'product', 'items', 'entityId'])} }`;
+    const r = await s.gql(deep, {}, KEY);
+    expect(r.status).toBe(400);
+    expect(errorCodes(r)).toEqual(['BAD_USER_INPUT']);
+    expect(r.body.errors![0].message).toBe('the query is 12 levels deep; at most 10 are allowed');
+    expect(r.body.data).toBeUndefined();
+    const fine = await s.gql(`{ ${nest(['products(businessUnit: "bak")', 'nodes', 'items', 'product', 'items', 'product', 'items', 'product', 'items', 'entityId'])} }`, {}, KEY);
+    expect(fine.body.errors).toBeUndefined();
+  });
+
+  it('rejects nested pages that multiply past the complexity limit, counting variables', async () => {
+    const query = `query($nodes: Int, $products: Int) { channelNodes(businessUnit: "bak", first: $nodes) {
+      nodes { products(first: $products) { nodes { entityId productId } } } } }`;
+    const r = await s.gql(query, { nodes: 1000, products: 1000 }, KEY);
+    expect(r.status).toBe(400);
+    expect(errorCodes(r)).toEqual(['BAD_USER_INPUT']);
+    // channelNodes 1 + 1000 × (nodes 1 + products (1 + 1000 × (nodes 1 + 2 fields))) = 3,002,001.
+    expect(r.body.errors![0].message).toMatch(/^the query would cost 3002001 \(fields × page sizes\); at most 100000 is allowed/);
+    const small = await s.gql(query, { nodes: 100, products: 100 }, KEY);
+    expect(small.body.errors).toBeUndefined();
+    const bigPage = await s.gql('{ products(businessUnit: "bak", first: 1000) { nodes { entityId attributes items { entityId attributes resources { entityId } } channelNodes { name } } } }', {}, KEY);
+    expect(bigPage.body.errors).toBeUndefined();
+  });
+
+  it('keeps its codes: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, BAD_USER_INPUT', async () => {
+    expect(errorCodes(await s.gql('{ businessUnits { code } }'))).toEqual(['UNAUTHENTICATED']);
+    expect(errorCodes(await s.gql('mutation { triggerLoad(businessUnit: "bak") { running } }', {}, KEY))).toEqual(['FORBIDDEN']);
+    expect(errorCodes(await s.gql('{ loadStatus(businessUnit: "nope") { running } }', {}, KEY))).toEqual(['NOT_FOUND']);
+    expect(errorCodes(await s.gql('{ product(businessUnit: "bak") { entityId } }', {}, KEY))).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('hides an internal error from the client and logs it with its context', async () => {
+    // Break the schema under the running service: every read of item now fails in SQL.
+    await t.db.query('ALTER TABLE inriver_bak.item RENAME COLUMN sort_order TO sort_order_broken');
+    try {
+      const r = await s.gql('query ItemsOfOne { product(businessUnit: "bak", entityId: "1") { entityId items { entityId } } }', {}, KEY);
+      expect(r.status).toBe(200);
+      expect(r.body).toEqual({
+        data: { product: null },
+        errors: [{ message: 'Internal server error', path: ['product', 'items'], locations: [{ line: 1, column: 75 }], extensions: { code: 'INTERNAL' } }],
+      });
+      expect(JSON.stringify(r.body)).not.toMatch(/sort_order|does not exist|SELECT|QueryFailed|stack|\.ts:/);
+      const entry = logLines.find((l) => l.msg === 'unexpected error while serving GraphQL');
+      expect(entry).toMatchObject({
+        level: 50, operationName: 'ItemsOfOne', apiKey: 'key#1(reader)', path: ['product', 'items'],
+        err: { message: expect.stringMatching(/sort_order/) },
+      });
+      expect(logLines.filter((l) => l.msg === 'unexpected error while serving GraphQL')).toHaveLength(1);
+    } finally {
+      await t.db.query('ALTER TABLE inriver_bak.item RENAME COLUMN sort_order_broken TO sort_order');
+    }
+  });
+});

@@ -1,0 +1,104 @@
+import { Client } from 'pg';
+import { TempBucket, jsonl, nodeLine, productLine } from '../support/bucket-factory';
+import { TestDatabase, createTestDatabase } from '../support/test-database';
+import { startTestServer } from '../support/test-server';
+
+/**
+ * No N+1: the SQL statements of a nested query are counted on the client side, by wrapping
+ * node-postgres' Client#query (the driver under TypeORM), and must not grow with the page size.
+ */
+const PRODUCTS = 120;
+const NODES = 110;
+
+let recording: string[] | null = null;
+const proto = Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+const originalQuery = proto.query;
+
+async function statementsOf(run: () => Promise<void>): Promise<{ all: string[]; data: string[] }> {
+  recording = [];
+  try {
+    await run();
+    const all = recording;
+    return { all, data: all.filter((sql) => !/^\s*(BEGIN|COMMIT|ROLLBACK|SELECT set_config)/i.test(sql)) };
+  } finally {
+    recording = null;
+  }
+}
+
+describe('no N+1: statements per query do not depend on the page size', () => {
+  let t: TestDatabase;
+  let s: Awaited<ReturnType<typeof startTestServer>>;
+  const bucket = new TempBucket();
+
+  beforeAll(async () => {
+    proto.query = function counted(this: unknown, ...args: unknown[]) {
+      if (recording && typeof args[0] === 'string') recording.push(args[0]);
+      return originalQuery.apply(this, args);
+    };
+    // Node 1 is the root of nodes 2..NODES; product p is in nodes 2 + p % 100 and 2 + (p * 7) % 100.
+    const nodeIds = Array.from({ length: NODES }, (_, i) => i + 1);
+    bucket.write('BAK/CHANNEL/ChannelStructure_001.jsonl', jsonl(nodeIds.map((id) => nodeLine(id, `Node ${id}`, { children: id === 1 ? nodeIds.slice(1) : [] }))));
+    bucket.product('BAK', 'ecommerce_20260401000000_001.jsonl', Array.from({ length: PRODUCTS }, (_, i) => {
+      const id = 1000 + i;
+      return productLine({
+        id,
+        items: [{ id: 10_000 + 2 * i, resources: [500_000 + 2 * i] }, { id: 10_001 + 2 * i, resources: [500_001 + 2 * i] }],
+        resources: [600_000 + i],
+        nodes: [...new Set([2 + (i % 100), 2 + ((i * 7) % 100)])],
+      });
+    }));
+    t = await createTestDatabase(['bak']);
+    s = await startTestServer(t, { bucketDir: bucket.root });
+    await expect(s.load('bak')).resolves.toMatchObject({ status: 'done' });
+  });
+  afterAll(async () => {
+    proto.query = originalQuery;
+    await s.stop();
+    await t.close();
+    bucket.remove();
+  });
+
+  it('products(first) { items { resources } channelNodes } costs one statement per level', async () => {
+    const query = `query($first: Int) { products(businessUnit: "bak", first: $first) {
+      nodes { entityId items { entityId resources { entityId } } channelNodes { entityId } } } }`;
+    const measure = async (first: number) => statementsOf(async () => {
+      const r = await s.gql(query, { first });
+      expect(r.body.errors).toBeUndefined();
+      const nodes = r.body.data.products.nodes;
+      // The data is really there at every level, so every loader really ran.
+      expect(nodes).toHaveLength(first);
+      for (const p of nodes) {
+        expect(p.items).toHaveLength(2);
+        for (const item of p.items) expect(item.resources).toHaveLength(1);
+        expect(p.channelNodes.length).toBeGreaterThanOrEqual(1);
+      }
+    });
+    const small = await measure(10);
+    const large = await measure(100);
+    expect(large.all.length).toBe(small.all.length);
+    // The page of products, their items, the items' resources, the products' nodes.
+    expect(large.data).toHaveLength(4);
+    expect(large.data.join('\n')).toMatch(/FROM "product"/);
+    expect(large.data.join('\n')).toMatch(/FROM "item"/);
+    expect(large.data.join('\n')).toMatch(/FROM "resource"/);
+    expect(large.data.join('\n')).toMatch(/FROM channel_node_product/);
+    expect(large.all.length).toBeLessThanOrEqual(16);
+  });
+
+  it('the category tree with each node\'s products costs the same for 10 or 100 nodes', async () => {
+    const query = `query($first: Int) { channelNodes(businessUnit: "bak", first: $first) { totalCount nodes {
+      entityId sortOrder parent { name } children { entityId }
+      products(first: 3) { totalCount nodes { entityId items { entityId } } } } } }`;
+    const measure = async (first: number) => statementsOf(async () => {
+      const r = await s.gql(query, { first });
+      expect(r.body.errors).toBeUndefined();
+      const nodes = r.body.data.channelNodes.nodes;
+      expect(nodes).toHaveLength(first);
+      expect(nodes.filter((n: { products: { nodes: unknown[] } }) => n.products.nodes.length > 0).length).toBeGreaterThan(first / 2);
+    });
+    const small = await measure(10);
+    const large = await measure(100);
+    expect(large.all.length).toBe(small.all.length);
+    expect(large.data.length).toBeLessThanOrEqual(9);
+  });
+});

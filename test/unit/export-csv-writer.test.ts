@@ -1,0 +1,66 @@
+import { parse } from 'csv-parse/sync';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { writeCsv } from '../../src/export/csv-file-writer';
+import { LocalExportStore } from '../../src/export/export-store';
+
+/** RFC 4180 output, checked by reading it back with a standard parser (csv-parse). */
+const AWKWARD = [
+  ['plain', 'with,comma', 'with "quotes"', 'line\nbreak', 'carriage\rreturn', 'crlf\r\ninside'],
+  ['Ünïcödé — 中文 🚀', ' leading and trailing ', '', '""', 'semi;colon', 'tab\there'],
+];
+
+/** One record per batch, to exercise batch boundaries. */
+async function* rows(list: string[][]) {
+  for (const r of list) yield [r];
+}
+
+describe('CSV writing', () => {
+  let dir: string;
+  let store: LocalExportStore;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pim-csv-'));
+    store = new LocalExportStore(dir);
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const write = async (name: string, format: Partial<Parameters<typeof writeCsv>[1]> = {}, data = AWKWARD) => {
+    const sink = await store.openWrite(name);
+    const result = await writeCsv(sink, { delimiter: ',', header: true, quoting: 'minimal', lineEnding: 'LF', encoding: 'UTF-8', ...format },
+      ['a', 'b', 'c', 'd', 'e', 'f'], rows(data));
+    return { result, bytes: fs.readFileSync(path.join(dir, name)) };
+  };
+
+  it('round-trips commas, quotes, CR, LF and non-ASCII text with the defaults', async () => {
+    const { result, bytes } = await write('default.csv');
+    expect(parse(bytes)).toEqual([['a', 'b', 'c', 'd', 'e', 'f'], ...AWKWARD]);
+    expect(result).toEqual({ rows: 2, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
+    const text = bytes.toString('utf8');
+    expect(text.startsWith('a,b,c,d,e,f\nplain,"with,comma","with ""quotes""","line\nbreak","carriage\rreturn"')).toBe(true);
+    expect(text.endsWith('tab\there\n')).toBe(true);
+    expect(fs.existsSync(path.join(dir, 'default.csv.partial'))).toBe(false);
+  });
+
+  it('honours delimiter, quote-all, CRLF, BOM and no header', async () => {
+    const { bytes } = await write('options.csv', { delimiter: ';', quoting: 'all', lineEnding: 'CRLF', encoding: 'UTF-8-BOM', header: false });
+    expect(bytes.subarray(0, 3).toString('hex')).toBe('efbbbf');
+    expect(parse(bytes, { delimiter: ';', bom: true, record_delimiter: '\r\n' })).toEqual(AWKWARD);
+    expect(bytes.toString('utf8')).toContain('"plain";"with,comma"');
+    expect(bytes.toString('utf8')).toContain('"tab\there"\r\n');
+  });
+
+  it('writes only the header for no rows, and drops the partial file when the source fails', async () => {
+    const { result, bytes } = await write('empty.csv', {}, []);
+    expect([result.rows, bytes.toString()]).toEqual([0, 'a,b,c,d,e,f\n']);
+    async function* failing() {
+      yield [['1', '2', '3', '4', '5', '6']];
+      throw new Error('cursor broke');
+    }
+    const sink = await store.openWrite('broken.csv');
+    await expect(writeCsv(sink, { delimiter: ',', header: true, quoting: 'minimal', lineEnding: 'LF', encoding: 'UTF-8' }, ['a'], failing()))
+      .rejects.toThrow('cursor broke');
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith('broken'))).toEqual([]);
+  });
+});
