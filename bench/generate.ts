@@ -19,6 +19,8 @@ export interface GenerateOptions {
   deltas: number;
   deltaSize: number;
   itemAttributes: number;
+  /** How many of the item attributes each item fills (real files: about 50 of about 1,000). */
+  filledAttributes: number;
   seed: number;
   out: string;
   bu: string;
@@ -60,17 +62,24 @@ function itemValue(rng: Rng, a: number, version: number): unknown {
   }
 }
 
+/** Which attributes an item fills: a stable, item-specific window of the attribute list. */
+function filledAttributeIds(itemId: number, opts: GenerateOptions): number[] {
+  const n = Math.min(opts.filledAttributes, opts.itemAttributes);
+  const start = (itemId * 37) % Math.max(1, opts.itemAttributes - n + 1);
+  return Array.from({ length: n }, (_, i) => start + i);
+}
+
 /** Categories of a product: 1–2 of the leaf nodes, derived from its id so the node side can list them. */
 const categoriesOf = (id: number, version: number) => [1000 + ((id + version) % CATEGORY_COUNT), ...(id % 3 === 0 ? [1000 + ((id * 7) % CATEGORY_COUNT)] : [])]
   .filter((n, i, all) => all.indexOf(n) === i);
 
 function productLine(rng: Rng, id: number, version: number, opts: GenerateOptions): string {
-  const itemCount = 1 + ((id + version) % 4 === 0 ? 3 : id % 3);
+  const itemCount = 1 + ((id * 7 + version) % 4); // 1–4 items; a new version adds or drops some
   const items = Array.from({ length: itemCount }, (_, k) => ({
     EntityId: id * 10 + k, EntityTypeId: 'Item', FieldSetId: null,
     Attributes: {
       ItemWatscoItemNo: `W-${id}-${k}`, ItemItemQuantityType: Object.fromEntries([['key', UNITS[k % 3][0]], ['value', UNITS[k % 3][1]]]),
-      ...Object.fromEntries(Array.from({ length: opts.itemAttributes }, (_, a) => [`ItemAttr${a}`, itemValue(rng, a, version)])),
+      ...Object.fromEntries(filledAttributeIds(id * 10 + k, opts).map((a) => [`ItemAttr${a}`, itemValue(rng, a, version)])),
     },
     Resources: k === 0 ? [{ EntityId: 3_000_000 + id * 10 + k, EntityTypeId: 'Resource', FieldSetId: null, Attributes: { ResourceFilename: `${id}-${k}.jpg`, ResourceMIMEType: 'image/jpeg' } }] : [],
     InboundLinks: [], OutboundLinks: [],
@@ -163,7 +172,8 @@ if (require.main === module) {
     .option('--products <n>', 'products in the full snapshot', '10000')
     .option('--deltas <n>', 'delta files after it', '5')
     .option('--delta-size <n>', 'lines per delta file', '1000')
-    .option('--item-attributes <n>', 'attributes per item (real files have about 1,000)', '100')
+    .option('--item-attributes <n>', 'item attributes in the AttributeFile (real files: about 1,000)', '1000')
+    .option('--filled <n>', 'attributes each item fills (real files: about 50)', '50')
     .option('--seed <n>', 'random seed', '1')
     .option('--bu <folder>', 'business unit folder', 'BAK')
     .requiredOption('--out <dir>', 'where to write the bucket')
@@ -171,7 +181,7 @@ if (require.main === module) {
     .opts();
   const opts: GenerateOptions = {
     products: Number(o.products), deltas: Number(o.deltas), deltaSize: Number(o.deltaSize),
-    itemAttributes: Number(o.itemAttributes), seed: Number(o.seed), out: o.out, bu: o.bu,
+    itemAttributes: Number(o.itemAttributes), filledAttributes: Number(o.filled), seed: Number(o.seed), out: o.out, bu: o.bu,
   };
   const started = Date.now();
   generateBucket(opts).then(({ files }) => {

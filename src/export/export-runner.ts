@@ -219,6 +219,7 @@ export async function* cursorBatches(conn: QueryRunner, sql: string, params: unk
   const name = `export_cursor_${++cursorCounter}`;
   const size = Math.max(MIN_FETCH_ROWS, Math.min(MAX_FETCH_ROWS, Math.floor(FETCH_VALUES / Math.max(1, columns))));
   const fetch = (): Promise<Row[]> => conn.query(`FETCH ${size} FROM ${name}`);
+  if (signal.aborted) throw new ExportAbortedError();
   await conn.query(`DECLARE ${name} NO SCROLL CURSOR FOR ${sql}`, params);
   let next: Promise<Row[]> | null = fetch();
   try {

@@ -1,6 +1,7 @@
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
@@ -52,7 +53,12 @@ export class LocalExportStore implements ExportStore {
       stream,
       commit: () => fs.promises.rename(partial, file),
       abort: async () => {
-        stream.destroy();
+        // Wait for the stream to close: an open still in flight would otherwise create the file after the rm.
+        if (!stream.closed) {
+          const closed = once(stream, 'close').catch(() => undefined);
+          stream.destroy();
+          await closed;
+        }
         await fs.promises.rm(partial, { force: true });
       },
     };

@@ -5,6 +5,7 @@ import { Database } from '../db/database';
 import { ExportJobEntity } from '../entities/export-job.entity';
 import { Logger } from '../logger';
 import { ExportAbortedError, ExportConfigError, ExportRunner } from './export-runner';
+import { metrics } from '../metrics/metrics';
 
 /** A job interrupted this many times (its process died) is failed instead of queued again. */
 export const MAX_ATTEMPTS = 3;
@@ -153,6 +154,7 @@ export class ExportWorker {
   private async execute(conn: QueryRunner, bu: BusinessUnit, job: ExportJobEntity): Promise<void> {
     const log = this.log.child({ bu: bu.code, exportJob: job.id });
     log.info({ templates: job.templates ?? 'all enabled', attempt: job.attempts }, 'export job started');
+    const stopTimer = metrics.exportSeconds.startTimer({ bu: bu.code });
     try {
       const result = await this.runner.run(conn, bu, job, this.abort.signal);
       await this.db.inBuTransaction(conn, bu, {}, () => conn.query(
@@ -161,6 +163,8 @@ export class ExportWorker {
          WHERE id = $1`,
         [job.id, result.snapshotEventId, JSON.stringify(result.files), result.manifestUri, JSON.stringify(result.warnings)]));
       log.info({ files: result.files.length, warnings: result.warnings.length, snapshotEventId: result.snapshotEventId }, 'export job succeeded');
+      stopTimer({ status: 'SUCCEEDED' });
+      metrics.exportRows.inc({ bu: bu.code }, result.files.reduce((n, f) => n + f.rows, 0));
     } catch (err) {
       if (err instanceof ExportAbortedError) {
         await this.db.inBuTransaction(conn, bu, {}, () => conn.query(
@@ -173,6 +177,7 @@ export class ExportWorker {
       else log.error({ err }, 'export job failed');
       await this.db.inBuTransaction(conn, bu, {}, () => conn.query(
         `UPDATE export_job SET status = 'FAILED', finished_at = now(), error = $2 WHERE id = $1`, [job.id, message]));
+      stopTimer({ status: 'FAILED' });
     }
   }
 }

@@ -3,6 +3,7 @@ import { AppConfig } from '../config/config';
 import { BusinessUnit } from '../db/business-unit';
 import { Database } from '../db/database';
 import { Logger } from '../logger';
+import { metrics } from '../metrics/metrics';
 import { closeInterrupted, insertError } from './event-log';
 import { FileLoader } from './file-loader';
 import { planLoad } from './load-planner';
@@ -46,7 +47,9 @@ export class BusinessUnitLoader {
     this.running.add(bu.code);
     try {
       const result = await withBuLock(this.db, bu, (runner) => this.pass(bu, runner));
-      return result.locked ? result.value : { status: 'busy', applied: 0, message: `another loader or replay holds ${bu.code}` };
+      if (!result.locked) return { status: 'busy', applied: 0, message: `another loader or replay holds ${bu.code}` };
+      metrics.loadBlocked.set({ bu: bu.code }, result.value.status === 'done' ? 0 : 1);
+      return result.value;
     } finally {
       this.running.delete(bu.code);
     }
@@ -60,6 +63,8 @@ export class BusinessUnitLoader {
       if (closed) log.warn({ closed }, 'closed file_start events left by an interrupted loader');
       return planLoad(lock, this.source, bu);
     });
+    const oldest = Math.min(...plan.pending.map((f) => f.lastModified.getTime()));
+    metrics.loadLagSeconds.set({ bu: bu.code }, plan.pending.length ? Math.max(0, (Date.now() - oldest) / 1000) : 0);
     if (plan.blockedBy) {
       return { status: 'blocked', applied: 0, errorEventId: plan.blockedBy.id, message: plan.blockedBy.error_message };
     }
@@ -77,6 +82,7 @@ export class BusinessUnitLoader {
       applied++;
     }
     if (applied) log.info({ applied }, 'load pass done');
+    metrics.loadLagSeconds.set({ bu: bu.code }, 0);
     return { status: 'done', applied };
   }
 }

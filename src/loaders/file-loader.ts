@@ -4,6 +4,7 @@ import { BusinessUnit } from '../db/business-unit';
 import { Database } from '../db/database';
 import { Queryable } from '../db/queryable';
 import { Logger } from '../logger';
+import { metrics } from '../metrics/metrics';
 import { AttributeReport, parseAttributeFile } from './attribute-file';
 import { readAttributeSchema, writeAttributeDefinitions } from './attribute-writer';
 import { ParsedLine, parseEntityLine } from './entity-line';
@@ -76,6 +77,9 @@ export class FileLoader {
         return completeId;
       });
       log.info({ eventId, ...run.outcome(), durationMs: Date.now() - started }, 'file load complete');
+      metrics.filesLoaded.inc({ bu: bu.code, kind: file.kind });
+      metrics.applySeconds.observe({ bu: bu.code, kind: file.kind }, (Date.now() - started) / 1000);
+      if (run.quarantined) metrics.linesQuarantined.inc({ bu: bu.code }, run.quarantined);
       return { ok: true, eventId, counts: run.outcome() };
     } catch (err) {
       const code: LoadErrorCode = err instanceof FileRejected ? err.code : 'apply_failed';
@@ -92,6 +96,7 @@ export class FileLoader {
         return id;
       });
       log.warn({ eventId, code, error: message }, 'file load failed; later files of this business unit wait');
+      metrics.filesFailed.inc({ bu: bu.code, code });
       return { ok: false, eventId, counts: run.outcome(), error: message };
     }
   }
@@ -138,8 +143,15 @@ export class FileLoader {
     let batchIds = new Set<string>();
     const seenIds = new Set<string>();
     let batchBytes = 0;
+    // One batch is written while the next is read and parsed: PostgreSQL and this process work at
+    // the same time. Batches still apply strictly in file order (a write starts after the last ends).
+    let writing: Promise<void> = Promise.resolve();
     const flush = async () => {
-      if (batch.length) await writeTopLevelBatch(ctx, table, batch);
+      await writing;
+      if (batch.length) {
+        writing = writeTopLevelBatch(ctx, table, batch);
+        writing.catch(() => undefined); // surfaced by the next await of `writing`
+      }
       batch = [];
       batchIds = new Set();
       batchBytes = 0;
@@ -201,6 +213,7 @@ export class FileLoader {
       }
     }
     await flush();
+    await writing;
     if (table === 'channel_node') run.counts.deleted += await removeNodesAbsentFrom(ctx, [...seenIds]);
     if (run.file.full) run.absentFromSnapshot = await this.absentFromSnapshot(ctx, run.file, seenIds);
     run.sha256 = reader.sha256();

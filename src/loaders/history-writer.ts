@@ -7,15 +7,38 @@ export type HistoryTable = 'product' | 'item' | 'channel_node';
 
 const ENTITY_TYPE: Record<HistoryTable, string> = { product: 'Product', item: 'Item', channel_node: 'ChannelNode' };
 
-/** Records the current stored image of each entity in `ops` (taken after the batch wrote it). */
+/** Nested sets of an owner, aggregated once for the whole batch (not a subquery per entity). */
+function childSets(ownerType: string): string {
+  return `
+    LEFT JOIN (SELECT owner_entity_id AS id,
+        jsonb_agg(to_jsonb(r) - 'owner_type' - 'owner_entity_id' ORDER BY r.sort_order, r.resource_entity_id) AS resources
+      FROM resource r WHERE r.owner_type = '${ownerType}' AND r.owner_entity_id IN (SELECT id FROM ops) GROUP BY 1) res ON res.id = t.entity_id
+    LEFT JOIN (SELECT owner_entity_id AS id,
+        jsonb_agg(to_jsonb(l) - 'owner_type' - 'owner_entity_id' ORDER BY l.direction, l.sort_order) AS links
+      FROM entity_link l WHERE l.owner_type = '${ownerType}' AND l.owner_entity_id IN (SELECT id FROM ops) GROUP BY 1) lnk ON lnk.id = t.entity_id`;
+}
+
+const MEMBERSHIP = `
+    LEFT JOIN (SELECT product_entity_id AS id,
+        jsonb_agg(to_jsonb(m) - 'product_entity_id' ORDER BY m.sort_order, m.channel_node_id) AS membership
+      FROM channel_node_product m WHERE m.product_entity_id IN (SELECT id FROM ops) GROUP BY 1) mem ON mem.id = t.entity_id`;
+
+/**
+ * Records the stored image of each entity in `ops` (taken after the batch wrote it): the row plus
+ * its resources, links and, for products, membership — what a replay writes back.
+ */
 export async function recordHistory(ctx: WriteContext, table: HistoryTable, ops: Map<string, HistoryOperation>): Promise<void> {
   if (!ops.size) return;
+  const ownerType = ENTITY_TYPE[table];
   await ctx.runner.query(
-    `INSERT INTO entity_history (event_id, entity_type, entity_key, operation, changed_at, source_file, content)
-     SELECT $1, $2, t.entity_id::text, o.op, now(), $3, ${table}_image(t)
-     FROM jsonb_to_recordset($4::jsonb) AS o(id bigint, op text) JOIN ${table} t ON t.entity_id = o.id
+    `WITH ops AS (SELECT * FROM jsonb_to_recordset($4::jsonb) AS o(id bigint, op text))
+     INSERT INTO entity_history (event_id, entity_type, entity_key, operation, changed_at, source_file, content)
+     SELECT $1, $2, t.entity_id::text, o.op, now(), $3,
+       to_jsonb(t) || jsonb_build_object('resources', coalesce(res.resources, '[]'::jsonb), 'links', coalesce(lnk.links, '[]'::jsonb)
+         ${table === 'product' ? `, 'membership', coalesce(mem.membership, '[]'::jsonb)` : ''})
+     FROM ops o JOIN ${table} t ON t.entity_id = o.id ${childSets(ownerType)} ${table === 'product' ? MEMBERSHIP : ''}
      ORDER BY o.id`,
-    [ctx.eventId, ENTITY_TYPE[table], ctx.sourceFile, JSON.stringify([...ops].map(([id, op]) => ({ id, op })))]);
+    [ctx.eventId, ownerType, ctx.sourceFile, JSON.stringify([...ops].map(([id, op]) => ({ id, op })))]);
 }
 
 /** Records entities whose row is gone altogether (content NULL). */

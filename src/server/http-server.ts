@@ -12,6 +12,8 @@ import { pendingMigrations } from '../db/migrations-runner';
 import { DataLoaderRegistry } from '../dataloaders/bu-dataloaders';
 import { DomainError } from '../errors/domain-error';
 import { Logger } from '../logger';
+import { graphqlMetricsPlugin } from '../metrics/graphql-metrics.plugin';
+import { registry } from '../metrics/metrics';
 import { Services } from '../services/services';
 import { createErrorFormatter, internalErrorLogPlugin, toGraphQLError } from './error-formatter';
 import { graphiqlRouter } from './graphiql-page';
@@ -27,7 +29,7 @@ export interface RunningServer {
 
 /**
  * HTTP around the GraphQL API: /graphql, /graphiql (the IDE, self-hosted), /healthz (process up),
- * /readyz (database and migrations).
+ * /readyz (database and migrations), /metrics (Prometheus).
  */
 export async function startHttpServer(config: AppConfig, services: Services, log: Logger, migrationsDir: string): Promise<RunningServer> {
   const app = express();
@@ -43,12 +45,17 @@ export async function startHttpServer(config: AppConfig, services: Services, log
       ApolloServerPluginLandingPageDisabled(),
       queryLimitsPlugin(schema),
       internalErrorLogPlugin(log),
+      graphqlMetricsPlugin(),
     ],
   });
   await apollo.start();
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
+  });
+  // Prometheus text format; like /healthz it carries no catalogue data, so it needs no API key.
+  app.get('/metrics', async (_req, res) => {
+    res.type(registry.contentType).send(await registry.metrics());
   });
   app.get('/readyz', async (_req, res) => {
     try {

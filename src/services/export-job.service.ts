@@ -48,6 +48,10 @@ export class ExportJobService {
       if (dupes.length) throw badInput(`templates lists ${[...new Set(dupes)].join(', ')} more than once`);
     }
     const { job, created } = await this.db.withBu(bu, async (m) => {
+      const repo = m.getRepository(ExportJobEntity);
+      // A retry gets its job back even if the configuration changed since (validation is for new jobs).
+      const existing = key === null ? null : await repo.findOneBy({ idempotencyKey: key });
+      if (existing) return { job: existing, created: false };
       const known: { name: string; enabled: boolean }[] = await m.query('SELECT name, enabled FROM csv_templates ORDER BY name');
       if (templates) {
         const unknown = templates.filter((t) => !known.some((k) => k.name === t));
@@ -61,8 +65,8 @@ export class ExportJobService {
         `INSERT INTO export_job (idempotency_key, templates, requested_by) VALUES ($1, $2::text[], $3)
          ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id::text AS id`,
         [key, templates, req.requestedBy]);
-      const repo = m.getRepository(ExportJobEntity);
       if (inserted.length) return { job: await repo.findOneByOrFail({ id: inserted[0].id }), created: true };
+      // Another request with this key committed first (the unique index made this insert wait for it).
       return { job: await repo.findOneByOrFail({ idempotencyKey: key! }), created: false };
     });
     if (!created && !sameTemplates(job.templates, templates)) {

@@ -242,11 +242,14 @@ describe('export configuration over GraphQL', () => {
     expect((await s.gql(TEMPLATE_MUTATION, { input }, ADMIN)).body.data.upsertCsvTemplate.version).toBe(1);
     const changed = await s.gql(TEMPLATE_MUTATION, { input: { ...input, enabled: false } }, ADMIN);
     expect(changed.body.data.upsertCsvTemplate).toMatchObject({ version: 2, enabled: false });
-    const job = await exportAndWait(s.gql, 'bak', { templates: ['v.csv'], key: OPERATOR });
+    const job = await exportAndWait(s.gql, 'bak', { templates: ['v.csv'], idempotencyKey: 'v-run-1', key: OPERATOR });
     expect(fileByName(job, 'v.csv')).toMatchObject({ rows: 4, templateVersion: 2 });
     expect((await s.gql('mutation { deleteCsvTemplate(businessUnit: "bak", name: "v.csv") }', {}, ADMIN)).body.data.deleteCsvTemplate).toBe(true);
     expect((await s.gql('mutation { deleteCsvTemplate(businessUnit: "bak", name: "v.csv") }', {}, ADMIN)).body.data.deleteCsvTemplate).toBe(false);
     const gone = await s.gql('mutation { requestExport(businessUnit: "bak", templates: ["v.csv"]) { id } }', {}, OPERATOR);
     expect(errorCodes(gone)).toEqual(['BAD_USER_INPUT']);
+    // A retry of the earlier request still gets its job back.
+    const retry = await s.gql('mutation { requestExport(businessUnit: "bak", templates: ["v.csv"], idempotencyKey: "v-run-1") { id status } }', {}, OPERATOR);
+    expect(retry.body.data.requestExport).toEqual({ id: job.id, status: 'SUCCEEDED' });
   });
 });

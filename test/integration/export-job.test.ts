@@ -122,11 +122,16 @@ describe('export jobs', () => {
     const insert = async (attempts: number) => (await q(
       `INSERT INTO export_job (status, templates, requested_by, started_at, attempts, worker)
        VALUES ('RUNNING', '{products.csv}', 'test', now(), $1, 'dead-host:1') RETURNING id::text AS id`, [attempts]))[0].id as string;
-    // A live worker of another process: it holds the job's advisory lock on its own connection.
-    const live = await insert(1);
+    // A live worker of another process: like a claim, it takes the job's advisory lock on its own
+    // connection before the RUNNING row commits, and holds it.
     const other = new Client({ connectionString: t.url });
     await other.connect();
+    await other.query('BEGIN');
+    const [{ id: live }] = (await other.query(
+      `INSERT INTO inriver_bak.export_job (status, templates, requested_by, started_at, attempts, worker)
+       VALUES ('RUNNING', '{products.csv}', 'test', now(), 1, 'live-host:1') RETURNING id::text AS id`)).rows;
     await other.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [`pim-accumulator:export:inriver_bak:${live}`]);
+    await other.query('COMMIT');
     try {
       const dead = await insert(1);
       const exhausted = await insert(3);
@@ -175,5 +180,27 @@ describe('export jobs', () => {
     expect(Number(second.nodes[0].id)).toBeLessThan(ids[2]);
     expect(errorCodes(await s.gql('{ exportJobs(businessUnit: "bak", first: 5000) { totalCount } }'))).toEqual(['BAD_USER_INPUT']);
     expect((await s.gql('{ exportJob(businessUnit: "bak", id: "999999") { id } }')).body.data.exportJob).toBeNull();
+  });
+
+  it('a job stopped by a shutdown is queued again and finished by the next process', async () => {
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => { started = resolve; });
+    const stopping = await startTestServer(t, {
+      bucketDir: bucket.root, exportUrl: pathToFileURL(dir).href,
+      exportHooks: { afterSnapshot: async () => { started(); await new Promise((r) => setTimeout(r, 300)); } },
+    });
+    // Only the stopping copy runs exports until it is gone.
+    await s.app.exportWorker!.stop();
+    const id = (await stopping.gql(REQUEST, { k: 'shutdown-1', t: ['products.csv'] })).body.data.requestExport.id;
+    await running;
+    await stopping.stop();
+    const [row] = await q('SELECT status, attempts, worker FROM export_job WHERE id = $1', [id]);
+    expect(row).toEqual({ status: 'QUEUED', attempts: 0, worker: null });
+    const next = await startTestServer(t, { bucketDir: bucket.root, exportUrl: pathToFileURL(dir).href });
+    try {
+      await expect(waitForJob(next.gql, 'bak', id)).resolves.toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
+    } finally {
+      await next.stop();
+    }
   });
 });

@@ -86,6 +86,30 @@ describe('compiled templates', () => {
     expect(c.columns.map((x) => x.render(row, ctx))).toEqual(['0123', '0123', 'ignored-0123', 'kept']);
   });
 
+  it('extract the mapped fields of a long file with the column fields, one pair per active mapping', () => {
+    const t = normalizeTemplate({ name: 'eav.csv', rowSource: 'ITEM_ATTRIBUTE', columns: [
+      { columnName: 'item', sourceType: 'inriver_field', sourceValue: 'ItemWatscoItemNo' },
+      { columnName: 'code', sourceType: 'computed', sourceValue: 'mapping_column()' },
+      { columnName: 'value', sourceType: 'computed', sourceValue: 'mapping_value()' },
+    ] });
+    const mapping = (id: string, inriverEntity: string, inriverField: string) => ({ id, inriverEntity, inriverField, heilerCsv: 'eav.csv',
+      heilerColumn: inriverField.toLowerCase(), transformationRule: null, active: true, notes: null });
+    const c = compileTemplate(t, { mappings: [mapping('7', 'Item', 'ItemUPCCode'), mapping('9', 'Product', 'ProductProductFamily'),
+      mapping('12', 'Item', 'ItemWatscoItemNo')] });
+    expect(c.sql).toContain('jsonb_to_record(s.attributes) AS s_a("ItemWatscoItemNo" jsonb, "ItemUPCCode" jsonb)');
+    expect(c.sql).toContain('jsonb_to_record(p.attributes) AS p_a("ProductProductFamily" jsonb)');
+    expect(c.sql).toContain('(VALUES ($1::int, s_a."ItemUPCCode"), ($2::int, p_a."ProductProductFamily"), ($3::int, s_a."ItemWatscoItemNo")) AS mv(mapping_id, value)');
+    expect(c.params).toEqual([7, 9, 12]);
+    const ctx = { defaultLocale: 'en', jobId: '1', snapshotEventId: null, exportDate: '2026-04-16', tree: null,
+      mappingRules: new Map([['7', null], ['9', (v: unknown) => `family ${String(v)}`]]) };
+    const row = { c1: 'W-1', __m_id: '9', __m_column: 'productproductfamily', __m_value: 'PML320' };
+    expect(c.columns.map((x) => x.render(row, ctx))).toEqual(['W-1', 'productproductfamily', 'family PML320']);
+    expect(c.skip!({ ...row, __m_id: '7', __m_value: '' }, ctx)).toBe(true);
+    expect(c.skip!(row, ctx)).toBe(false);
+    // With no active mapping the file is its header alone.
+    expect(compileTemplate(t).sql).toContain('(SELECT NULL::int, NULL::jsonb WHERE false) AS mv(mapping_id, value)');
+  });
+
   it('apply default values only to empty renderings', () => {
     const c = compileTemplate(normalizeTemplate({ name: 'x.csv', rowSource: 'PRODUCT', columns: [
       { columnName: 'a', sourceType: 'inriver_field', sourceValue: 'ProductX', defaultValue: 'n/a' },
