@@ -1,9 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { Client } from 'pg';
-import { to as copyTo } from 'pg-copy-streams';
 import { ExportRunner } from '../src/export/export-runner';
 import { LocalExportStore } from '../src/export/export-store';
 import { ExportWorker } from '../src/export/export-worker';
@@ -12,6 +9,7 @@ import { ExportConfigService } from '../src/services/export-config.service';
 import { ExportJobService } from '../src/services/export-job.service';
 import { createBenchDatabase } from './bench-database';
 import { seedCatalog } from './seed-catalog';
+import { ITEMS_COPY_SQL, copyQueryToFile } from './bench-tools';
 
 /**
  * The nightly export at scale, against the floor PostgreSQL itself sets: the default export of
@@ -38,32 +36,11 @@ const attrCols = Array.from({ length: ITEM_ATTRIBUTES }, (_, a) => `ItemAttr${St
  * does (one jsonb_to_record per entity and row), so the comparison isolates what Node adds:
  * cursor round trips, rendering each value, csv-stringify, hashing.
  */
-const ITEMS_COPY_SQL = `
-  SELECT i.entity_id, ia."ItemWatscoItemNo", pa."ProductId", p.entity_id, ia."ItemSupplierShortDescriptionEN", ia."ItemManufacturerItemNo",
-    ia."ItemUPCCode", i.field_set_id, i.sort_order, to_char(i.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')
-  FROM item i JOIN product p ON p.entity_id = i.product_entity_id AND NOT p.deleted
-    CROSS JOIN LATERAL jsonb_to_record(i.attributes) AS ia("ItemWatscoItemNo" text, "ItemSupplierShortDescriptionEN" text,
-      "ItemManufacturerItemNo" text, "ItemUPCCode" text)
-    CROSS JOIN LATERAL jsonb_to_record(p.attributes) AS pa("ProductId" text)
-  WHERE NOT i.deleted ORDER BY i.entity_id`;
 const WIDE_COPY_SQL = `
   SELECT i.entity_id, ia."ItemWatscoItemNo", ${attrCols.map((c) => `ia."${c}"`).join(', ')}
   FROM item i JOIN product p ON p.entity_id = i.product_entity_id AND NOT p.deleted
     CROSS JOIN LATERAL jsonb_to_record(i.attributes) AS ia("ItemWatscoItemNo" text, ${attrCols.map((c) => `"${c}" text`).join(', ')})
   WHERE NOT i.deleted ORDER BY i.entity_id`;
-
-async function copyToFile(url: string, schema: string, sql: string, file: string): Promise<{ ms: number; bytes: number }> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(`SET search_path TO ${schema}`);
-    const started = performance.now();
-    await pipeline(client.query(copyTo(`COPY (${sql}) TO STDOUT WITH (FORMAT csv, HEADER)`)), fs.createWriteStream(file));
-    return { ms: performance.now() - started, bytes: fs.statSync(file).size };
-  } finally {
-    await client.end();
-  }
-}
 
 async function main() {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'pim-bench-export-'));
@@ -113,8 +90,8 @@ async function main() {
     const done = (await jobs.get(bench.bu, job.id))!;
     if (done.status !== 'SUCCEEDED') throw new Error(`export failed: ${done.error}`);
 
-    const itemsCopy = await copyToFile(bench.url, bench.bu.schema, ITEMS_COPY_SQL, path.join(out, 'items-copy.csv'));
-    const wideCopy = await copyToFile(bench.url, bench.bu.schema, WIDE_COPY_SQL, path.join(out, 'wide-copy.csv'));
+    const itemsCopy = await copyQueryToFile(bench.url, bench.bu.schema, ITEMS_COPY_SQL, path.join(out, 'items-copy.csv'));
+    const wideCopy = await copyQueryToFile(bench.url, bench.bu.schema, WIDE_COPY_SQL, path.join(out, 'wide-copy.csv'));
 
     say('');
     say(`catalogue: ${PRODUCTS} products, ${items} live items (${ITEM_ATTRIBUTES} attributes each), 570 categories`);
