@@ -1,6 +1,7 @@
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { ALL_ENTITIES } from '../entities';
 import { BusinessUnit } from './business-unit';
+import { quoteIdent } from './sql';
 
 export interface BuTransactionOptions {
   readOnly?: boolean;
@@ -45,9 +46,11 @@ export class Database {
 
   /** Runs `fn` in a BU transaction on a runner the caller already holds (e.g. the loader's). */
   async inBuTransaction<T>(runner: QueryRunner, bu: BusinessUnit, options: BuTransactionOptions, fn: () => Promise<T>): Promise<T> {
-    await runner.query(`BEGIN ISOLATION LEVEL ${options.isolation ?? 'READ COMMITTED'}${options.readOnly ? ' READ ONLY' : ''}`);
+    // One round trip: BEGIN and SET LOCAL travel together (the schema name is validated when the
+    // BU is configured, and quoted here). SET LOCAL ends with the transaction, whatever happens.
+    await runner.query(`BEGIN ISOLATION LEVEL ${options.isolation ?? 'READ COMMITTED'}${options.readOnly ? ' READ ONLY' : ''}; `
+      + `SET LOCAL search_path TO ${quoteIdent(bu.schema)}`);
     try {
-      await runner.query(`SELECT set_config('search_path', $1, true)`, [bu.schema]);
       const result = await fn();
       await runner.query('COMMIT');
       return result;

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BusinessUnit } from './business-unit';
 import { Database } from './database';
+import { quoteIdent } from './sql';
 
 export interface MigrationFile {
   version: string;
@@ -66,8 +67,4 @@ export async function pendingMigrations(db: Database, bu: BusinessUnit, dir: str
   ).catch(() => [] as { version: string }[]);
   const done = new Set(rows.map((r) => r.version));
   return readMigrations(dir).filter((m) => !done.has(m.version)).map((m) => m.name);
-}
-
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
 }

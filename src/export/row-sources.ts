@@ -191,4 +191,4 @@ export function decoratorSql(rowSource: RowSource, scope: EntityScope, type: str
 }
 
 /** A double-quoted SQL identifier (attribute ids are validated, but quoting keeps any text safe). */
-export const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
+export { quoteIdent } from '../db/sql';
