@@ -13,6 +13,7 @@ async function main(): Promise<void> {
   const banner = [
     'pim-accumulator is running',
     `  GraphQL:         ${app.server.url}`,
+    `  GraphiQL:        ${app.server.url.replace(/\/graphql$/, '/graphiql')}   (health: /healthz, /readyz; metrics: /metrics)`,
     `  database:        ${app.database.description}`,
     `  source:          ${config.source.url}`,
     `  exports:         ${config.exportTarget.url}`,

@@ -72,7 +72,7 @@ export class FileLoader {
         if (file.kind === 'attributes') await this.applyAttributeFile(ctx, run);
         else await this.applyLines(ctx, run, log);
         run.checkBadLineLimit();
-        const metadata = { ...run.metadata(), durationMs: Date.now() - started, ...(await membershipCheck(runner, file)) };
+        const metadata = { ...run.metadata(), durationMs: Date.now() - started, ...(await membershipCheck(runner, file, run.entityIds)) };
         await insertComplete(runner, completeId, startId, eventFile, run.sha256, run.outcome(), metadata);
         return completeId;
       });
@@ -141,7 +141,7 @@ export class FileLoader {
     const reader = new LineReader(await this.source.open(run.file.key), { gzip: 'auto', maxLineBytes: this.limits.maxLineBytes });
     let batch: ParsedLine[] = [];
     let batchIds = new Set<string>();
-    const seenIds = new Set<string>();
+    const seenIds = run.entityIds;
     let batchBytes = 0;
     // One batch is written while the next is read and parsed: PostgreSQL and this process work at
     // the same time. Batches still apply strictly in file order (a write starts after the last ends).
@@ -205,7 +205,7 @@ export class FileLoader {
       if (batchIds.has(line.entityId) || batch.length >= BATCH_LINES || batchBytes >= BATCH_BYTES) await flush();
       batch.push(line);
       batchIds.add(line.entityId);
-      if (table === 'channel_node' || run.file.full) seenIds.add(line.entityId);
+      seenIds.add(line.entityId);
       batchBytes += rec.text.length;
       if (Date.now() - lastProgress > 10_000) {
         lastProgress = Date.now();
@@ -232,6 +232,8 @@ class FileRun {
   sha256: string | null = null;
   report: AttributeReport | null = null;
   absentFromSnapshot: Record<string, unknown> | null = null;
+  /** EntityIds of the file's good lines (ids only: a few MB even for a 100K-product file). */
+  readonly entityIds = new Set<string>();
 
   constructor(readonly file: PlannedFile, private readonly limits: AppConfig['loader']) {}
 
@@ -294,21 +296,27 @@ async function insertQuarantined(db: Queryable, sourceFile: string, lines: Quara
 
 /**
  * Membership is owned by the product side; node lines that list products are kept but only
- * compared. Counts node-side claims the product side does not confirm, and the reverse.
+ * compared. Counts, for the entities of this file only (so the cost follows the file, not the
+ * catalogue), node-side claims the product side does not confirm, and the reverse (the latter
+ * only for nodes that list products at all).
  */
-async function membershipCheck(db: Queryable, file: PlannedFile): Promise<Record<string, unknown>> {
-  if (file.kind === 'attributes') return {};
+async function membershipCheck(db: Queryable, file: PlannedFile, ids: Set<string>): Promise<Record<string, unknown>> {
+  if (file.kind === 'attributes' || ids.size === 0) return {};
+  const byNode = file.kind === 'channel';
   const [row] = await db.query(`
     WITH node_side AS (
       SELECT l.owner_entity_id AS node, l.other_entity_id AS product FROM entity_link l
       JOIN channel_node n ON n.entity_id = l.owner_entity_id AND NOT n.deleted
       WHERE l.owner_type = 'ChannelNode' AND l.direction = 'OUTBOUND' AND l.link_type_id = 'ChannelNodeProduct'
+        AND l.other_entity_type_id = 'Product' AND ${byNode ? 'l.owner_entity_id' : 'l.other_entity_id'} = ANY($1::bigint[])
     ), product_side AS (
       SELECT m.channel_node_id AS node, m.product_entity_id AS product FROM channel_node_product m
       JOIN product p ON p.entity_id = m.product_entity_id AND NOT p.deleted
-      WHERE m.channel_node_id IN (SELECT node FROM node_side)
+      WHERE ${byNode ? 'm.channel_node_id' : 'm.product_entity_id'} = ANY($1::bigint[])
+        AND EXISTS (SELECT 1 FROM entity_link l WHERE l.owner_type = 'ChannelNode' AND l.owner_entity_id = m.channel_node_id
+                    AND l.direction = 'OUTBOUND' AND l.link_type_id = 'ChannelNodeProduct')
     )
     SELECT (SELECT count(*) FROM (SELECT * FROM node_side EXCEPT SELECT * FROM product_side) a)::int AS node_only,
-           (SELECT count(*) FROM (SELECT * FROM product_side EXCEPT SELECT * FROM node_side) b)::int AS product_only`);
+           (SELECT count(*) FROM (SELECT * FROM product_side EXCEPT SELECT * FROM node_side) b)::int AS product_only`, [[...ids]]);
   return { membershipDisagreements: row.node_only, membershipOnlyOnProductSide: row.product_only };
 }
