@@ -46,4 +46,22 @@ describe('business unit routing over a shared pool', () => {
       await db.close();
     }
   });
+
+  it('plain reads go to pools of the BU\'s own: each sees only its schema, and cannot write', async () => {
+    const db = await Database.connect(t.url, { poolSize: 2 });
+    try {
+      const runs = Array.from({ length: 30 }, (_, i) => (i % 2 ? 'bak' : 'gem')).map(async (code) => ({
+        code, rows: await db.withBu(t.bu(code), (m) => m.query('SELECT product_id, current_schema() AS schema FROM product'), { readOnly: true }),
+      }));
+      for (const { code, rows } of await Promise.all(runs)) {
+        expect(rows).toEqual([{ product_id: code, schema: `inriver_${code}` }]);
+      }
+      await expect(db.withBu(t.bu('bak'), (m) => m.query(`UPDATE product SET product_id = 'x'`), { readOnly: true }))
+        .rejects.toThrow(/read-only transaction/);
+      const [after] = await db.query<{ search_path: string }>('SHOW search_path');
+      expect(after.search_path).not.toMatch(/inriver_/);
+    } finally {
+      await db.close();
+    }
+  });
 });

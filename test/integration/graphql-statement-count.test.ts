@@ -73,6 +73,7 @@ describe('no N+1: statements per query do not depend on the page size', () => {
         expect(p.channelNodes.length).toBeGreaterThanOrEqual(1);
       }
     });
+    await measure(1); // warm-up: the BU's read pool opens its connections on first use
     const small = await measure(10);
     const large = await measure(100);
     expect(large.all.length).toBe(small.all.length);
@@ -82,7 +83,7 @@ describe('no N+1: statements per query do not depend on the page size', () => {
     expect(large.data.join('\n')).toMatch(/FROM "item"/);
     expect(large.data.join('\n')).toMatch(/FROM "resource"/);
     expect(large.data.join('\n')).toMatch(/FROM channel_node_product/);
-    expect(large.all.length).toBeLessThanOrEqual(16);
+    expect(large.all.length).toBeLessThanOrEqual(8);
   });
 
   it('the category tree with each node\'s products costs the same for 10 or 100 nodes', async () => {
