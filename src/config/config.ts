@@ -36,6 +36,8 @@ export interface AppConfig {
   readonly loadPollIntervalMs: number;
   readonly logLevel: string;
   readonly dataDir: string;
+  /** Connections of the shared pool; each BU also gets a read-only pool of a quarter of it (at least 2). */
+  readonly databasePoolSize: number;
   readonly loader: LoaderLimits;
   readonly export: ExportSettings;
   readonly projectRoot: string;
@@ -156,6 +158,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     loadPollIntervalMs: parse(env, 'LOAD_POLL_INTERVAL_MS', intVar(0), 60_000),
     logLevel: parse(env, 'LOG_LEVEL', z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'),
     dataDir: parse(env, 'DATA_DIR', z.string(), path.join(projectRoot, '.data')),
+    databasePoolSize: parse(env, 'DATABASE_POOL_SIZE', intVar(2).max(500), 12),
     loader: {
       maxBadLines: parse(env, 'LOAD_MAX_BAD_LINES', intVar(0), 10),
       maxBadRatio: parse(env, 'LOAD_MAX_BAD_RATIO', z.coerce.number().min(0).max(1), 0.01),

@@ -49,7 +49,7 @@ export async function connectDatabase(config: AppConfig, log: Logger, options: {
       description = `embedded PostgreSQL, data in ${dir}`;
     }
   }
-  const db = await Database.connect(url, { poolSize: options.poolSize ?? 20 });
+  const db = await Database.connect(url, { poolSize: options.poolSize ?? config.databasePoolSize });
   if (options.migrate !== false) {
     const reports = await runMigrations(db, config.businessUnits, path.join(config.projectRoot, 'migrations'));
     for (const r of reports) if (r.applied.length) log.info(r, 'migrations applied');

@@ -87,7 +87,7 @@ export class Database {
     let pool = this.readPools.get(bu.schema);
     if (!pool) {
       // The schema name is validated when the BU is configured ([a-z][a-z0-9_]*): safe in options.
-      const ds = dataSourceFor(this.url, { ...this.options, poolSize: Math.max(2, Math.ceil(this.options.poolSize / 2)) },
+      const ds = dataSourceFor(this.url, { ...this.options, poolSize: Math.max(2, Math.ceil(this.options.poolSize / 4)) },
         { options: `-c search_path=${bu.schema} -c default_transaction_read_only=on` });
       pool = ds.initialize();
       pool.catch(() => this.readPools.delete(bu.schema)); // a failed start is retried by the next read

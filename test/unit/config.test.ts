@@ -12,6 +12,7 @@ describe('configuration from the environment', () => {
     expect(c.port).toBe(4000);
     expect(c.host).toBe('127.0.0.1');
     expect(c.loadPollIntervalMs).toBe(60000);
+    expect(c.databasePoolSize).toBe(12);
     expect(c.loader).toEqual({ maxBadLines: 10, maxBadRatio: 0.01, maxLineBytes: 64 * 1024 * 1024 });
   });
 
@@ -51,6 +52,7 @@ describe('configuration from the environment', () => {
     ['LOAD_POLL_INTERVAL_MS', '-5'],
     ['S3_FORCE_PATH_STYLE', 'maybe'],
     ['LOG_LEVEL', 'loud'],
+    ['DATABASE_POOL_SIZE', '1'],
   ])('stops with a message naming %s when it is %p', (name, value) => {
     expect(() => loadConfig({ ...base, [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ ...base, [name]: value })).toThrow(new RegExp(`^configuration: ${name}: `));
