@@ -9,6 +9,7 @@ import { createLogger } from '../src/logger';
 import { encodeCursor } from '../src/services/pagination';
 import { PROJECT_ROOT, createBenchDatabase } from './bench-database';
 import { PRODUCT_BASE, seedCatalog } from './seed-catalog';
+import { percentile } from './bench-tools';
 
 /**
  * p50/p95 latency of `products(first: 100)` with items and categories, over a generated catalog
@@ -32,7 +33,6 @@ const QUERY = (full: boolean) => `query Bench($after: String) { products(busines
     channelNodes { entityId name(locale: "en") }
   } } }`;
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
 async function main(): Promise<void> {
   const products = arg('products', 100_000);
