@@ -142,7 +142,6 @@ export class FileLoader {
     const reader = new LineReader(await this.source.open(run.file.key), { gzip: 'auto', maxLineBytes: this.limits.maxLineBytes });
     let batch: ParsedLine[] = [];
     let batchIds = new Set<string>();
-    const seenIds = run.entityIds;
     let batchBytes = 0;
     // One batch is written while the next is read and parsed: PostgreSQL and this process work at
     // the same time. Batches still apply strictly in file order (a write starts after the last ends).
@@ -206,7 +205,7 @@ export class FileLoader {
       if (batchIds.has(line.entityId) || batch.length >= BATCH_LINES || batchBytes >= BATCH_BYTES) await flush();
       batch.push(line);
       batchIds.add(line.entityId);
-      seenIds.add(line.entityId);
+      run.entityIds.add(line.entityId);
       batchBytes += rec.text.length;
       if (Date.now() - lastProgress > 10_000) {
         lastProgress = Date.now();
@@ -215,8 +214,8 @@ export class FileLoader {
     }
     await flush();
     await writing;
-    if (table === 'channel_node') run.counts.deleted += await removeNodesAbsentFrom(ctx, [...seenIds]);
-    if (run.file.full) run.absentFromSnapshot = await this.absentFromSnapshot(ctx, run.file, seenIds);
+    if (table === 'channel_node') run.counts.deleted += await removeNodesAbsentFrom(ctx, [...run.entityIds]);
+    if (run.file.full) run.absentFromSnapshot = await this.absentFromSnapshot(ctx, run.file, run.entityIds);
     run.sha256 = reader.sha256();
     run.bytes = reader.bytesRead();
   }

@@ -1,6 +1,6 @@
+import { EntityManager } from 'typeorm';
 import { BusinessUnit } from '../db/business-unit';
 import { Database } from '../db/database';
-import { Queryable } from '../db/queryable';
 import { LoadEventEntity } from '../entities';
 import { DomainError, ErrorCode, badInput } from '../errors/domain-error';
 import { withBuLock } from '../loaders/bu-lock';
@@ -42,7 +42,7 @@ export class ReplayService {
     if (dryRun) return this.db.withBu(bu, (m) => this.preview(m, bu, fromEventId), { readOnly: true, isolation: 'REPEATABLE READ' });
 
     const result = await withBuLock(this.db, bu, (runner) => this.db.inBuTransaction(runner, bu, {}, async () => {
-      const preview = await this.preview(runner, bu, fromEventId);
+      const preview = await this.preview(runner.manager, bu, fromEventId);
       const replayEventId = await reserveEventId(runner);
       const from = preview.fromEvent;
       const restored = await restoreStateBefore(runner, fromEventId, replayEventId, from.sourceFile);
@@ -63,27 +63,17 @@ export class ReplayService {
     return result.value;
   }
 
-  private async preview(db: Queryable, bu: BusinessUnit, fromEventId: string): Promise<ReplayOutcome> {
-    const [row] = await db.query('SELECT * FROM load_event WHERE id = $1', [fromEventId]);
+  private async preview(m: EntityManager, bu: BusinessUnit, fromEventId: string): Promise<ReplayOutcome> {
+    const row = await m.getRepository(LoadEventEntity).findOneBy({ id: fromEventId });
     if (!row) {
       throw new DomainError(ErrorCode.NotFound, `there is no load event ${fromEventId} in business unit ${bu.code} (event ids are per business unit)`);
     }
-    if (row.replay_date) {
-      throw badInput(`load event ${fromEventId} was already replayed at ${new Date(row.replay_date).toISOString()} ` +
-        `("${row.replay_reason}"); replay from an event that is still valid`);
+    if (row.replayDate) {
+      throw badInput(`load event ${fromEventId} was already replayed at ${row.replayDate.toISOString()} ` +
+        `("${row.replayReason}"); replay from an event that is still valid`);
     }
-    const [{ count }] = await db.query('SELECT count(*)::int AS count FROM load_event WHERE id >= $1 AND replay_date IS NULL', [fromEventId]);
-    const plan = await planLoad(db, this.source, bu, { asIfReplayedFrom: fromEventId });
-    return { dryRun: true, markedEvents: count, fromEvent: toEvent(row), filesToReplay: plan.pending.map((f) => f.uri) };
+    const [{ count }] = await m.query('SELECT count(*)::int AS count FROM load_event WHERE id >= $1 AND replay_date IS NULL', [fromEventId]);
+    const plan = await planLoad(m, this.source, bu, { asIfReplayedFrom: fromEventId });
+    return { dryRun: true, markedEvents: count, fromEvent: row, filesToReplay: plan.pending.map((f) => f.uri) };
   }
-}
-
-function toEvent(r: Record<string, any>): LoadEventEntity { // eslint-disable-line @typescript-eslint/no-explicit-any
-  return Object.assign(new LoadEventEntity(), {
-    id: String(r.id), eventTime: r.event_time, eventType: r.event_type, sourceFile: r.source_file, sourceKey: r.source_key,
-    sourceEtag: r.source_etag, sourceSha256: r.source_sha256, entityType: r.entity_type, startEventId: r.start_event_id,
-    recordsProcessed: r.records_processed, recordsInserted: r.records_inserted, recordsUpdated: r.records_updated,
-    recordsUnchanged: r.records_unchanged, recordsDeleted: r.records_deleted, recordsQuarantined: r.records_quarantined,
-    errorMessage: r.error_message, metadata: r.metadata, replayDate: r.replay_date, replayReason: r.replay_reason,
-  });
 }

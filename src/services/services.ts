@@ -10,7 +10,7 @@ import { ExportConfigService } from './export-config.service';
 import { ExportJobService } from './export-job.service';
 import { ChannelNodeService } from './channel-node.service';
 import { HistoryService } from './history.service';
-import { LoadHistoryService } from './load-history.service';
+import { LoadLogService } from './load-log.service';
 import { LoadStatusService } from './load-status.service';
 import { ProductService } from './product.service';
 import { ReplayService } from './replay.service';
@@ -20,7 +20,7 @@ export interface Services {
   products: ProductService;
   channelNodes: ChannelNodeService;
   attributeDefinitions: AttributeDefinitionService;
-  loadLog: LoadHistoryService;
+  loadLog: LoadLogService;
   history: HistoryService;
   status: LoadStatusService;
   replay: ReplayService;
@@ -43,7 +43,7 @@ export function createServices(db: Database, source: Source, scheduler: LoadSche
     products: new ProductService(db),
     channelNodes: new ChannelNodeService(db),
     attributeDefinitions: new AttributeDefinitionService(db),
-    loadLog: new LoadHistoryService(db),
+    loadLog: new LoadLogService(db),
     history: new HistoryService(db),
     status: new LoadStatusService(db, source, scheduler),
     replay: new ReplayService(db, source, log, scheduler ? (bu) => void scheduler.trigger(bu) : null),

@@ -14,7 +14,7 @@ export interface LoadEventQuery {
 }
 
 /** Reads of the event log and the quarantine, newest first as operators read them. */
-export class LoadHistoryService {
+export class LoadLogService {
   constructor(private readonly db: Database) {}
 
   async listEvents(bu: BusinessUnit, filter: LoadEventQuery, first: number | null | undefined, after: string | null | undefined): Promise<Page<LoadEventEntity>> {
