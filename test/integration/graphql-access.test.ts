@@ -1,7 +1,6 @@
 import { graphqlSchema } from '../../src/server/graphql-schema';
 import { TempBucket, productLine } from '../support/bucket-factory';
-import { TestDatabase, createTestDatabase } from '../support/test-database';
-import { errorCodes, startTestServer } from '../support/test-server';
+import { ServedBucket, errorCodes, serveBucket, startTestServer } from '../support/test-server';
 
 const KEYS = {
   reader: 'reader-key-0001',
@@ -45,7 +44,7 @@ const ROOT_FIELD_CASES: Record<string, { query: string; role: 'reader' | 'operat
 };
 
 describe('API keys, roles and business-unit scoping over HTTP', () => {
-  let t: TestDatabase;
+  let served: ServedBucket;
   let s: Awaited<ReturnType<typeof startTestServer>>;
   const bucket = new TempBucket();
 
@@ -53,19 +52,14 @@ describe('API keys, roles and business-unit scoping over HTTP', () => {
     // Same EntityIds in both BUs, different content: nothing of one may show through the other.
     bucket.product('BAK', 'ecommerce_20260401000000_001.jsonl', [productLine({ id: 100, productId: 'BAK-100', items: [{ id: 1 }] })]);
     bucket.product('gemaire', 'ecommerce_20260401000000_001.jsonl', [productLine({ id: 100, productId: 'GEM-100', items: [{ id: 1 }, { id: 2 }] })]);
-    t = await createTestDatabase(['bak', 'gem']);
-    s = await startTestServer(t, {
-      bucketDir: bucket.root,
+    served = await serveBucket(bucket, ['bak', 'gem'], {
       units: 'bak,gem=gemaire',
       apiKeys: `${KEYS.reader}:reader,${KEYS.operator}:operator,${KEYS.admin}:admin,${KEYS.gemOnly}:reader:gem,${KEYS.gemOperator}:operator:gem,${KEYS.gemAdmin}:admin:gem`,
     });
-    await s.load('bak');
-    await s.load('gem');
+    s = served.s;
   });
   afterAll(async () => {
-    await s.stop();
-    await t.close();
-    bucket.remove();
+    await served.close();
   });
 
   it('answers 401 without a key or with a wrong one', async () => {

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { TempBucket, deleteLine, jsonl, nodeLine, productLine } from '../support/bucket-factory';
-import { PROJECT_ROOT, TestDatabase, createTestDatabase } from '../support/test-database';
-import { GraphQLResponse, errorCodes, startTestServer } from '../support/test-server';
+import { PROJECT_ROOT } from '../support/test-database';
+import { errorCodes, GraphQLResponse, serveBucket, ServedBucket, startTestServer } from '../support/test-server';
 
 const CHANNEL_KEY = 'BAK/CHANNEL/ChannelStructure_001.jsonl';
 const ids = (nodes: { entityId: string }[]) => nodes.map((n) => n.entityId);
@@ -26,7 +26,7 @@ const channelFile = (opts: { deleteOld: boolean }) => jsonl([
 ]);
 
 describe('GraphQL over HTTP: the channel tree, its products and the attribute schema', () => {
-  let t: TestDatabase;
+  let served: ServedBucket;
   let s: Awaited<ReturnType<typeof startTestServer>>;
   const bucket = new TempBucket();
 
@@ -41,14 +41,12 @@ describe('GraphQL over HTTP: the channel tree, its products and the attribute sc
       ...[200, 201, 202, 203, 204].map((id) => productLine({ id, nodes: [20] })),
     ]);
     bucket.product('BAK', 'ecommerce_20260402000000_001.jsonl', [deleteLine(102)]);
-    t = await createTestDatabase(['bak']);
-    s = await startTestServer(t, { bucketDir: bucket.root });
-    await expect(s.load('bak')).resolves.toMatchObject({ status: 'done' });
+    served = await serveBucket(bucket);
+    s = served.s;
+    expect(served.loads).toEqual([expect.objectContaining({ status: 'done' })]);
   });
   afterAll(async () => {
-    await s.stop();
-    await t.close();
-    bucket.remove();
+    await served.close();
   });
 
   it('serves one node with its name, parent, children, position and products', async () => {

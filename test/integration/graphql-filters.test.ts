@@ -1,13 +1,12 @@
 import { TempBucket, deleteLine, productLine } from '../support/bucket-factory';
-import { TestDatabase, createTestDatabase } from '../support/test-database';
-import { GraphQLResponse, errorCodes, startTestServer } from '../support/test-server';
+import { errorCodes, GraphQLResponse, serveBucket, ServedBucket, startTestServer } from '../support/test-server';
 
 const FIRST_FILE = 'ecommerce_20260401000000_001.jsonl';
 const SECOND_FILE = 'ecommerce_20260402000000_001.jsonl';
 const BULK = 2600; // more than the 2,000 rows a filtered page scans in key order before it uses the GIN index
 
 describe('products and items filters over HTTP', () => {
-  let t: TestDatabase;
+  let served: ServedBucket;
   let s: Awaited<ReturnType<typeof startTestServer>>;
   const bucket = new TempBucket();
   let between: string;
@@ -43,9 +42,9 @@ describe('products and items filters over HTTP', () => {
       // Bulk products: every one is "common"; only 10_000 + 2400 and 10_000 + 2450 are "rare".
       ...Array.from({ length: BULK }, (_, i) => productLine({ id: 10_000 + i, attrs: { Tier: [2400, 2450].includes(i) ? 'rare' : 'common' } })),
     ]);
-    t = await createTestDatabase(['bak']);
-    s = await startTestServer(t, { bucketDir: bucket.root });
-    await expect(s.load('bak')).resolves.toMatchObject({ status: 'done' });
+    served = await serveBucket(bucket);
+    s = served.s;
+    expect(served.loads).toEqual([expect.objectContaining({ status: 'done' })]);
     await new Promise((r) => setTimeout(r, 20));
     between = new Date().toISOString();
     await new Promise((r) => setTimeout(r, 20));
@@ -56,9 +55,7 @@ describe('products and items filters over HTTP', () => {
     await expect(s.load('bak')).resolves.toMatchObject({ status: 'done' });
   });
   afterAll(async () => {
-    await s.stop();
-    await t.close();
-    bucket.remove();
+    await served.close();
   });
 
   it('matches LocaleString text the way attribute(id, locale) shows it', async () => {

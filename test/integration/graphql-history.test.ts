@@ -1,25 +1,22 @@
 import path from 'node:path';
 import { TempBucket } from '../support/bucket-factory';
-import { TestDatabase, createTestDatabase, PROJECT_ROOT } from '../support/test-database';
-import { errorCodes, startTestServer } from '../support/test-server';
+import { PROJECT_ROOT } from '../support/test-database';
+import { ServedBucket, errorCodes, serveBucket, startTestServer } from '../support/test-server';
 
 const KEYS = { reader: 'reader-key-0001', operator: 'operator-key-01' };
 
 describe('history, changes and requestReplay over HTTP', () => {
-  let t: TestDatabase;
+  let served: ServedBucket;
   let s: Awaited<ReturnType<typeof startTestServer>>;
   const bucket = new TempBucket().copyFrom(path.join(PROJECT_ROOT, 'samples', 'bucket'));
   const gql = (q: string, v: Record<string, unknown> = {}, key = KEYS.operator) => s.gql(q, v, key);
 
   beforeAll(async () => {
-    t = await createTestDatabase(['bak']);
-    s = await startTestServer(t, { bucketDir: bucket.root, apiKeys: `${KEYS.reader}:reader,${KEYS.operator}:operator` });
-    await s.load('bak');
+    served = await serveBucket(bucket, ['bak'], { apiKeys: `${KEYS.reader}:reader,${KEYS.operator}:operator` });
+    s = served.s;
   });
   afterAll(async () => {
-    await s.stop();
-    await t.close();
-    bucket.remove();
+    await served.close();
   });
 
   const completes = async () => (await gql(`{ loadEvents(businessUnit: "bak", filter: { eventTypes: [FILE_COMPLETE], includeReplayed: false }) {

@@ -1,6 +1,5 @@
 import { TempBucket, deleteLine, productLine } from '../support/bucket-factory';
-import { TestDatabase, createTestDatabase } from '../support/test-database';
-import { GraphQLResponse, errorCodes, startTestServer } from '../support/test-server';
+import { errorCodes, GraphQLResponse, serveBucket, ServedBucket, startTestServer } from '../support/test-server';
 
 const PAGE = `query($after: String, $first: Int) { products(businessUnit: "bak", first: $first, after: $after) {
   totalCount pageInfo { hasNextPage endCursor } nodes { entityId productId } } }`;
@@ -10,7 +9,7 @@ interface ProductPage { totalCount: number; pageInfo: { hasNextPage: boolean; en
 const evens = (from: number, to: number) => Array.from({ length: (to - from) / 2 + 1 }, (_, i) => from + 2 * i);
 
 describe('cursor pagination: stable while loads run, capped at 1000', () => {
-  let t: TestDatabase;
+  let served: ServedBucket;
   let s: Awaited<ReturnType<typeof startTestServer>>;
   const bucket = new TempBucket();
 
@@ -23,14 +22,12 @@ describe('cursor pagination: stable while loads run, capped at 1000', () => {
   beforeAll(async () => {
     // 200 products with even EntityIds 2..400.
     bucket.product('BAK', 'ecommerce_20260401000000_001.jsonl', evens(2, 400).map((id) => productLine({ id })));
-    t = await createTestDatabase(['bak']);
-    s = await startTestServer(t, { bucketDir: bucket.root });
-    await expect(s.load('bak')).resolves.toMatchObject({ status: 'done' });
+    served = await serveBucket(bucket);
+    s = served.s;
+    expect(served.loads).toEqual([expect.objectContaining({ status: 'done' })]);
   });
   afterAll(async () => {
-    await s.stop();
-    await t.close();
-    bucket.remove();
+    await served.close();
   });
 
   it('neither repeats nor skips a product when a load lands between two pages', async () => {

@@ -1,24 +1,20 @@
 import { TempBucket, productLine } from '../support/bucket-factory';
-import { TestDatabase, createTestDatabase } from '../support/test-database';
-import { startTestServer } from '../support/test-server';
+import { serveBucket, ServedBucket, startTestServer } from '../support/test-server';
 
 describe('GET /metrics', () => {
-  let t: TestDatabase;
+  let served: ServedBucket;
   let s: Awaited<ReturnType<typeof startTestServer>>;
   const bucket = new TempBucket();
 
   beforeAll(async () => {
     bucket.product('MET', 'ecommerce_20260401000000_001.jsonl', [productLine({ id: 1 }), '{ bad line']);
     bucket.product('MET', 'ecommerce_20260402000000_001.jsonl', Array.from({ length: 12 }, () => 'not json'));
-    t = await createTestDatabase(['met']);
-    s = await startTestServer(t, { bucketDir: bucket.root });
-    await s.load('met');
+    served = await serveBucket(bucket, ['met']);
+    s = served.s;
     await s.gql('query CountProducts { products(businessUnit: "met") { totalCount } }');
   });
   afterAll(async () => {
-    await s.stop();
-    await t.close();
-    bucket.remove();
+    await served.close();
   });
 
   it('exposes load, quarantine, failure, lag and GraphQL figures in Prometheus format', async () => {

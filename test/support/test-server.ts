@@ -4,7 +4,9 @@ import { loadConfig } from '../../src/config/config';
 import { ExportHooks } from '../../src/export/export-runner';
 import { Logger } from '../../src/logger';
 import { silentLogger } from './silent-logger';
-import { PROJECT_ROOT, TestDatabase } from './test-database';
+import { PROJECT_ROOT, TestDatabase, createTestDatabase } from './test-database';
+import { TempBucket } from './bucket-factory';
+import type { PassResult } from '../../src/loaders/business-unit-loader';
 
 export interface GraphQLResponse<T = any> { status: number; body: { data?: T; errors?: { message: string; extensions?: { code?: string } }[] } }
 
@@ -45,3 +47,21 @@ export async function startTestServer(t: TestDatabase, options: {
 }
 
 export const errorCodes = (r: GraphQLResponse) => (r.body.errors ?? []).map((e) => e.extensions?.code);
+
+/** A fresh database and the real server over a bucket, each configured BU loaded once; `close` undoes all three. */
+export async function serveBucket(bucket: TempBucket, codes: string[] = ['bak'], options: Omit<Parameters<typeof startTestServer>[1], 'bucketDir'> = {}) {
+  const t = await createTestDatabase(codes);
+  const s = await startTestServer(t, { ...options, bucketDir: bucket.root });
+  const loads: (PassResult | undefined)[] = [];
+  for (const bu of s.config.businessUnits) loads.push(await s.load(bu.code));
+  return {
+    t, s, loads,
+    async close() {
+      await s.stop();
+      await t.close();
+      bucket.remove();
+    },
+  };
+}
+
+export type ServedBucket = Awaited<ReturnType<typeof serveBucket>>;
