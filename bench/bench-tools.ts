@@ -1,7 +1,12 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Client } from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { BusinessUnit } from '../src/db/business-unit';
+import { Database } from '../src/db/database';
+import { readMappings, readTemplates } from '../src/export/config-queries';
+import { compileTemplate } from '../src/export/template-compiler';
 
 /** Small measuring tools shared by the benchmarks. */
 
@@ -80,3 +85,32 @@ export const ITEMS_COPY_SQL = `
       "ItemManufacturerItemNo" text, "ItemUPCCode" text)
     CROSS JOIN LATERAL jsonb_to_record(p.attributes) AS pa("ProductId" text)
   WHERE NOT i.deleted ORDER BY i.entity_id`;
+
+/** A query with its bind parameters written in as literals (COPY takes none). */
+export function inlineParams(sql: string, params: unknown[]): string {
+  return sql.replace(/\$(\d+)\b/g, (_m, n: string) => {
+    const v = params[Number(n) - 1];
+    if (typeof v === 'number') return String(v);
+    return `'${String(v).replace(/'/g, "''")}'`;
+  });
+}
+
+/**
+ * The floor for a whole export: `COPY (…) TO STDOUT WITH CSV` of every enabled template's own
+ * query (the same rows and values, unrendered), one file after the other. Returns the time per file.
+ */
+export async function exportCopyBaseline(url: string, db: Database, bu: BusinessUnit, dir: string): Promise<Map<string, number>> {
+  const queries = await db.withBu(bu, async (m) => {
+    const templates = (await readTemplates(m)).filter((t) => t.enabled);
+    const out: { name: string; sql: string }[] = [];
+    for (const t of templates) {
+      const mappings = t.rowSource === 'ITEM_ATTRIBUTE' ? await readMappings(m, { csv: t.name, activeOnly: true }) : [];
+      const c = compileTemplate(t, { mappings });
+      out.push({ name: t.name, sql: inlineParams(c.sql, c.params) });
+    }
+    return out;
+  });
+  const times = new Map<string, number>();
+  for (const q of queries) times.set(q.name, (await copyQueryToFile(url, bu.schema, q.sql, path.join(dir, `copy-${q.name}`))).ms);
+  return times;
+}

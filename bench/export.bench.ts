@@ -14,7 +14,7 @@ import { ITEMS_COPY_SQL, copyQueryToFile } from './bench-tools';
 /**
  * The nightly export at scale, against the floor PostgreSQL itself sets: the default export of
  * PRODUCTS products (ITEMS_PER_PRODUCT items each, ITEM_ATTRIBUTES attributes per item), run
- * through the real job path (request, worker claim, one snapshot, cursors, csv-stringify, files),
+ * through the real job path (request, worker claim, one snapshot, cursors, CSV text, files),
  * then `COPY (SELECT …) TO STDOUT WITH CSV` of the same item rows in the same run:
  *   - items.csv (10 columns, 3 from the product) against COPY of the same 10 columns;
  *   - a wide file (bench-wide.csv: every ItemAttr column) against COPY of the same columns.
@@ -34,7 +34,7 @@ const attrCols = Array.from({ length: ITEM_ATTRIBUTES }, (_, a) => `ItemAttr${St
 /**
  * The rows of items.csv and of the wide file as plain SQL, extracting attributes the way the export
  * does (one jsonb_to_record per entity and row), so the comparison isolates what Node adds:
- * cursor round trips, rendering each value, csv-stringify, hashing.
+ * cursor round trips, rendering each value, CSV quoting, hashing.
  */
 const WIDE_COPY_SQL = `
   SELECT i.entity_id, ia."ItemWatscoItemNo", ${attrCols.map((c) => `ia."${c}"`).join(', ')}

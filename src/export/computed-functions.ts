@@ -33,7 +33,6 @@ function treeField(arg: ExpressionArg | undefined, c: CompilerApi): string {
   return ref.field;
 }
 
-const nodeOf = (row: Record<string, unknown>) => String(row.__node);
 const cvlValue = TRANSFORMATIONS.cvl_value.build([]);
 
 export const COMPUTED_FUNCTIONS: Record<string, ComputedSpec> = {
@@ -73,7 +72,7 @@ export const COMPUTED_FUNCTIONS: Record<string, ComputedSpec> = {
     doc: "A field of the category's parent node (EntityId or an attribute); empty for a root.",
     build: ([arg], c) => {
       const field = treeField(arg, c);
-      c.useTree();
+      const nodeOf = c.treeNode();
       return (row, ctx) => {
         const parent = ctx.tree!.parentOf(nodeOf(row));
         return parent === null ? null : ctx.tree!.field(parent, field);
@@ -84,7 +83,7 @@ export const COMPUTED_FUNCTIONS: Record<string, ComputedSpec> = {
     usage: 'parent_id()', arity: [0, 0], rowSources: CATEGORY_ROWS,
     doc: "The parent category's EntityId (same as parent(EntityId)); empty for a root.",
     build: (_args, c) => {
-      c.useTree();
+      const nodeOf = c.treeNode();
       return (row, ctx) => ctx.tree!.parentOf(nodeOf(row));
     },
   },
@@ -94,7 +93,7 @@ export const COMPUTED_FUNCTIONS: Record<string, ComputedSpec> = {
     build: ([field, sep], c) => {
       const f = treeField(field, c);
       const separator = sep ? sep.value : ' > ';
-      c.useTree();
+      const nodeOf = c.treeNode();
       return (row, ctx) => ctx.tree!.pathOf(nodeOf(row)).map((id) => renderDefault(ctx.tree!.field(id, f), ctx)).join(separator);
     },
   },
@@ -102,34 +101,34 @@ export const COMPUTED_FUNCTIONS: Record<string, ComputedSpec> = {
     usage: 'level()', arity: [0, 0], rowSources: CATEGORY_ROWS,
     doc: 'Depth of the category in the tree: 1 for a root.',
     build: (_args, c) => {
-      c.useTree();
+      const nodeOf = c.treeNode();
       return (row, ctx) => ctx.tree!.levelOf(nodeOf(row));
     },
   },
   mapping_column: {
     usage: 'mapping_column()', arity: [0, 0], rowSources: ['ITEM_ATTRIBUTE'],
     doc: "The field_mapping's heiler_column (the legacy attribute code).",
-    build: () => (row) => row.__m_column,
+    build: (_args, c) => c.internal('mappingColumn'),
   },
   mapping_field: {
     usage: 'mapping_field()', arity: [0, 0], rowSources: ['ITEM_ATTRIBUTE'],
     doc: "The field_mapping's inriver_field.",
-    build: () => (row) => row.__m_field,
+    build: (_args, c) => c.internal('mappingField'),
   },
   mapping_entity: {
     usage: 'mapping_entity()', arity: [0, 0], rowSources: ['ITEM_ATTRIBUTE'],
     doc: "The field_mapping's inriver_entity (Item or Product).",
-    build: () => (row) => row.__m_entity,
+    build: (_args, c) => c.internal('mappingEntity'),
   },
   mapping_value: {
     usage: 'mapping_value()', arity: [0, 0], rowSources: ['ITEM_ATTRIBUTE'],
     doc: "The mapped field's value, after the mapping's transformation_rule.",
-    build: () => mappingValue,
+    build: (_args, c) => mappingValue(c),
   },
   resource_owner: {
     usage: 'resource_owner()', arity: [0, 0], rowSources: ['ITEM_RESOURCE'],
     doc: 'Item for the item\'s own resource, Product for one inherited from its product.',
-    build: () => (row) => row.__owner,
+    build: (_args, c) => c.internal('resourceOwner'),
   },
   job_id: { usage: 'job_id()', arity: [0, 0], doc: 'The export job id.', build: () => (_row, ctx) => ctx.jobId },
   snapshot_event_id: {
@@ -139,10 +138,15 @@ export const COMPUTED_FUNCTIONS: Record<string, ComputedSpec> = {
   export_date: { usage: 'export_date()', arity: [0, 0], doc: "The job folder's date (YYYY-MM-DD, UTC).", build: () => (_row, ctx) => ctx.exportDate },
 };
 
-export const mappingValue: Getter = (row, ctx) => {
-  const rule = ctx.mappingRules.get(String(row.__m_id));
-  return rule ? rule(row.__m_value, ctx) : row.__m_value;
-};
+/** The mapped field's value of an ITEM_ATTRIBUTE row, after its mapping's transformation_rule. */
+export function mappingValue(c: CompilerApi): Getter {
+  const id = c.internal('mappingId');
+  const value = c.internal('mappingValue');
+  return (row, ctx) => {
+    const rule = ctx.mappingRules.get(String(id(row, ctx)));
+    return rule ? rule(value(row, ctx), ctx) : value(row, ctx);
+  };
+}
 
 export function lookupComputed(name: string, rowSource: RowSource): ComputedSpec {
   const spec = Object.prototype.hasOwnProperty.call(COMPUTED_FUNCTIONS, name) ? COMPUTED_FUNCTIONS[name] : undefined;

@@ -7,26 +7,14 @@ import { Logger } from '../logger';
 import { CategoryTree } from './category-tree';
 import { readDefaultLocale, readMappings, readTemplates } from './config-queries';
 import { writeCsv } from './csv-file-writer';
+import { ExportAbortedError, cursorBatches } from './cursor-batches';
 import { ExportStore } from './export-store';
 import { CompiledTemplate, TemplateInvalidError, compileTemplate } from './template-compiler';
 import { EvalContext, MappingConfig, Row, TemplateConfig } from './template-types';
 import { Transform, TransformationError, compileTransformation } from './transformations';
 
-/**
- * Values (rows × selected columns) fetched per round trip from a server-side cursor: bounds the
- * memory of a batch whatever a template's width (a 1,000-column file fetches 100 rows at a time).
- */
-const FETCH_VALUES = 100_000;
-const MIN_FETCH_ROWS = 100;
-const MAX_FETCH_ROWS = 5000;
 /** Examples of left-out rows kept per file for the warnings. */
 const MAX_EXAMPLES = 5;
-
-export class ExportAbortedError extends Error {
-  constructor() {
-    super('the export was stopped because the service is shutting down');
-  }
-}
 
 /** A failure the operator must fix (bad configuration); its message is the job's error. */
 export class ExportConfigError extends Error {}
@@ -81,7 +69,7 @@ export class ExportRunner {
     const { snapshotEventId, files, warnings } = await this.db.inBuTransaction(conn, bu, { readOnly: true, isolation: 'REPEATABLE READ' }, async () => {
       // Every row is read, so plan cursors for the whole result (not the first 10%), and sort in memory.
       await conn.query('SET LOCAL cursor_tuple_fraction = 1');
-      await conn.query(`SET LOCAL work_mem = '64MB'`);
+      await conn.query(`SET LOCAL work_mem = '256MB'`);
       const [{ id: snapshot }] = await conn.query(
         `SELECT max(id)::text AS id FROM load_event WHERE event_type = 'file_complete' AND replay_date IS NULL`);
       await this.hooks.afterSnapshot?.(job);
@@ -170,7 +158,7 @@ export class ExportRunner {
     const columns = compiled.columns;
     const anyRequired = columns.some((c) => c.required);
     async function* records(): AsyncGenerator<string[][]> {
-      for await (const batch of cursorBatches(conn, compiled.sql, compiled.params, compiled.selectCount, signal)) {
+      for await (const batch of cursorBatches(conn, compiled.sql, compiled.params, compiled.selects.length, signal)) {
         const out: string[][] = [];
         for (const row of batch) {
           if (compiled.skip?.(row, ctx)) continue;
@@ -180,7 +168,7 @@ export class ExportRunner {
             if (missing.length) {
               leftOut++;
               for (const m of missing) missingByColumn.set(m, (missingByColumn.get(m) ?? 0) + 1);
-              if (examples.length < MAX_EXAMPLES) examples.push(`${String(row.__id)} (${missing.join(', ')})`);
+              if (examples.length < MAX_EXAMPLES) examples.push(`${compiled.idOf(row)} (${missing.join(', ')})`);
               continue;
             }
           }
@@ -205,32 +193,5 @@ export class ExportRunner {
     const warning = leftOut === 0 ? null
       : `${template.name}: ${leftOut} row(s) left out because a required column was empty (${compiled.columns.filter((c) => missingByColumn.has(c.name)).map((c) => `${c.name}: ${missingByColumn.get(c.name)}`).join(', ')}); e.g. ${examples.join('; ')}`;
     return { file, warning };
-  }
-}
-
-let cursorCounter = 0;
-
-/**
- * Rows of a query through a server-side cursor of the current transaction, in batches. The next
- * batch is fetched while this one is rendered, so PostgreSQL and Node work at the same time;
- * at most two batches are held.
- */
-export async function* cursorBatches(conn: QueryRunner, sql: string, params: unknown[], columns: number, signal: AbortSignal): AsyncGenerator<Row[]> {
-  const name = `export_cursor_${++cursorCounter}`;
-  const size = Math.max(MIN_FETCH_ROWS, Math.min(MAX_FETCH_ROWS, Math.floor(FETCH_VALUES / Math.max(1, columns))));
-  const fetch = (): Promise<Row[]> => conn.query(`FETCH ${size} FROM ${name}`);
-  if (signal.aborted) throw new ExportAbortedError();
-  await conn.query(`DECLARE ${name} NO SCROLL CURSOR FOR ${sql}`, params);
-  let next: Promise<Row[]> | null = fetch();
-  try {
-    while (next) {
-      const rows: Row[] = await next;
-      next = rows.length === size ? fetch() : null;
-      yield rows;
-      if (signal.aborted) throw new ExportAbortedError();
-    }
-  } finally {
-    await next?.catch(() => undefined);
-    await conn.query(`CLOSE ${name}`).catch(() => undefined);
   }
 }

@@ -4,7 +4,8 @@ import { BusinessUnit } from '../db/business-unit';
 import { Database } from '../db/database';
 import { ExportJobEntity } from '../entities/export-job.entity';
 import { Logger } from '../logger';
-import { ExportAbortedError, ExportConfigError, ExportRunner } from './export-runner';
+import { ExportAbortedError } from './cursor-batches';
+import { ExportConfigError, ExportRunner } from './export-runner';
 import { metrics } from '../metrics/metrics';
 
 /** A job interrupted this many times (its process died) is failed instead of queued again. */

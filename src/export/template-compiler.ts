@@ -4,7 +4,7 @@ import {
   ENVELOPE_FIELDS, EntityScope, FieldRef, ROW_SOURCE_SPECS, RowSource, SCOPES, SqlParams, decoratorSql, fieldSql, isRowSource,
   isSourceType, quoteIdent,
 } from './row-sources';
-import { ColumnConfig, CompilerApi, ConfigProblem, EvalContext, Getter, MappingConfig, Row, TemplateConfig } from './template-types';
+import { ColumnConfig, CompilerApi, ConfigProblem, EvalContext, Getter, InternalColumn, MappingConfig, Row, TemplateConfig } from './template-types';
 import { TransformationError, compileTransformation } from './transformations';
 import { renderDefault } from './value-render';
 
@@ -25,8 +25,10 @@ export interface CompiledTemplate {
   rowSource: RowSource;
   sql: string;
   params: unknown[];
-  /** Columns the query selects (sizes the fetch batches). */
-  selectCount: number;
+  /** The SQL of each value of a row, by position (its length sizes the fetch batches). */
+  selects: string[];
+  /** Names the row's entity in warnings ("Item 12"). */
+  idOf(row: Row): string;
   columns: CompiledColumn[];
   needsTree: boolean;
   /** Attribute references, to warn about ones the AttributeFile does not know. */
@@ -39,10 +41,17 @@ const FIELD = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const DECORATOR_TYPE = /^[A-Za-z0-9_-]+$/;
 const SCOPE_ALIASES: Record<string, EntityScope> = { Category: 'ChannelNode' };
 
+/** The SQL of the internal columns (the aliases of the row sources that have them). */
+const INTERNAL_SQL: Record<InternalColumn, string> = {
+  mappingId: 'm.id::text', mappingColumn: 'm.heiler_column', mappingField: 'm.inriver_field', mappingEntity: 'm.inriver_entity',
+  mappingValue: 'mv.value', resourceOwner: 'r.owner_type',
+};
+
 class TemplateCompiler implements CompilerApi {
   readonly params = new SqlParams();
+  /** The select list: a row holds the value of selects[i] at position i. */
   readonly selects: string[] = [];
-  private readonly aliasBySql = new Map<string, string>();
+  private readonly indexBySql = new Map<string, number>();
   readonly attributeRefs: FieldRef[] = [];
   /** Attributes read per entity alias: extracted with one jsonb_to_record per row (see build). */
   readonly attributeFields = new Map<string, Set<string>>();
@@ -50,18 +59,26 @@ class TemplateCompiler implements CompilerApi {
 
   constructor(readonly rowSource: RowSource) {}
 
-  select(sql: string): string {
-    let alias = this.aliasBySql.get(sql);
-    if (!alias) {
-      alias = `c${this.aliasBySql.size + 1}`;
-      this.aliasBySql.set(sql, alias);
-      this.selects.push(`${sql} AS ${alias}`);
+  /** The position of an expression in the row (selected once however many columns use it). */
+  select(sql: string): number {
+    let i = this.indexBySql.get(sql);
+    if (i === undefined) {
+      i = this.selects.length;
+      this.indexBySql.set(sql, i);
+      this.selects.push(sql);
     }
-    return alias;
+    return i;
   }
 
-  useTree(): void {
+  treeNode(): (row: Row) => string {
     this.needsTree = true;
+    const i = this.select(`${this.rowSource === 'ITEM_CATEGORY' ? 'c' : 's'}.entity_id::text`);
+    return (row) => String(row[i]);
+  }
+
+  internal(column: InternalColumn): Getter {
+    const i = this.select(INTERNAL_SQL[column]);
+    return (row) => row[i];
   }
 
   /** The SQL of one attribute of the entity at `alias`, as a column of its extracted record. */
@@ -114,16 +131,16 @@ class TemplateCompiler implements CompilerApi {
     const ref = this.parseRef(text, scope);
     const sql = fieldSql(this.rowSource, ref, this.params);
     if ('treeSortOrder' in sql) {
-      this.useTree();
-      return (row, ctx) => ctx.tree!.sortOrderOf(String(row.__node));
+      const nodeOf = this.treeNode();
+      return (row, ctx) => ctx.tree!.sortOrderOf(nodeOf(row));
     }
     if ('attribute' in sql) {
-      const alias = this.select(this.attribute(sql.attribute.alias, sql.attribute.field));
-      return (row) => row[alias];
+      const i = this.select(this.attribute(sql.attribute.alias, sql.attribute.field));
+      return (row) => row[i];
     }
-    const alias = this.select(sql.sql);
+    const i = this.select(sql.sql);
     const convert = sql.convert;
-    return convert ? (row) => convert(row[alias]) : (row) => row[alias];
+    return convert ? (row) => convert(row[i]) : (row) => row[i];
   }
 
   decorator(text: string): Getter {
@@ -142,8 +159,8 @@ class TemplateCompiler implements CompilerApi {
       type = t.slice(dot + 1);
     }
     if (!DECORATOR_TYPE.test(type)) throw new ConfigProblem(`decorator "${t}": the decorator type must be letters, digits, _ or -`);
-    const alias = this.select(decoratorSql(this.rowSource, scope, type, this.params));
-    return (row) => row[alias];
+    const i = this.select(decoratorSql(this.rowSource, scope, type, this.params));
+    return (row) => row[i];
   }
 
   computed(text: string): Getter {
@@ -252,16 +269,13 @@ export function compileTemplate(t: TemplateConfig, opts: { mappings?: readonly M
   if (problems.length) throw new TemplateInvalidError(t.name, problems);
 
   const spec = ROW_SOURCE_SPECS[rowSource];
-  const internal = [`${spec.idSql} AS __id`];
-  if (compiler.needsTree) internal.push(`${rowSource === 'ITEM_CATEGORY' ? 'c' : 's'}.entity_id::text AS __node`);
-  if (rowSource === 'ITEM_RESOURCE') internal.push('r.owner_type AS __owner');
+  const id = compiler.select(spec.idSql);
   let skip: CompiledTemplate['skip'];
   let mapped = '';
   let where = spec.where;
   if (rowSource === 'ITEM_ATTRIBUTE') {
-    internal.push('m.id::text AS __m_id', 'm.heiler_column AS __m_column', 'm.inriver_field AS __m_field',
-      'm.inriver_entity AS __m_entity', 'mv.value AS __m_value');
-    skip = (row, ctx) => renderDefault(mappingValue(row, ctx), ctx) === '';
+    const value = mappingValue(compiler);
+    skip = (row, ctx) => renderDefault(value(row, ctx), ctx) === '';
     // One (mapping id, value) pair per active mapping of this file, from the records extracted above.
     const pairs = (opts.mappings ?? []).map((m) =>
       `(${compiler.params.add(Number(m.id))}::int, ${compiler.attribute(m.inriverEntity === 'Product' ? 'p' : 's', m.inriverField)})`);
@@ -273,13 +287,14 @@ export function compileTemplate(t: TemplateConfig, opts: { mappings?: readonly M
   return {
     name: t.name,
     rowSource,
-    sql: `SELECT ${[...internal, ...compiler.selects].join(', ')}
+    sql: `SELECT ${compiler.selects.join(', ')}
       FROM ${spec.from}
       ${compiler.laterals()}
       ${mapped}
       WHERE ${where} ORDER BY ${spec.orderBy}`,
     params: compiler.params.values,
-    selectCount: internal.length + compiler.selects.length,
+    selects: compiler.selects,
+    idOf: (row) => String(row[id]),
     columns,
     needsTree: compiler.needsTree,
     attributeRefs: compiler.attributeRefs,

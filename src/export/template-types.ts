@@ -43,8 +43,11 @@ export interface MappingConfig {
   notes: string | null;
 }
 
-/** One fetched row: select aliases (c1, c2 …) and internal keys (__id, __node, __m_value …). */
-export type Row = Record<string, unknown>;
+/** One fetched row, by position in the compiled query's select list (arrays: no object per row). */
+export type Row = readonly unknown[];
+
+/** Columns a row source provides beside its fields: the mapping of an ITEM_ATTRIBUTE row, the owner of an ITEM_RESOURCE row. */
+export type InternalColumn = 'mappingId' | 'mappingColumn' | 'mappingField' | 'mappingEntity' | 'mappingValue' | 'resourceOwner';
 
 export interface EvalContext extends RenderContext {
   jobId: string;
@@ -67,6 +70,8 @@ export interface CompilerApi {
   /** A getter for a field reference; `scope` forces the entity (e.g. ChannelNode for parent()). */
   ref(text: string, scope?: EntityScope): Getter;
   parseRef(text: string, scope?: EntityScope): FieldRef;
-  /** Marks that rows need the category tree and the node id of each row. */
-  useTree(): void;
+  /** The category node id of a row; marks that rows need the category tree. */
+  treeNode(): (row: Row) => string;
+  /** A getter for one of the row source's internal columns. */
+  internal(column: InternalColumn): Getter;
 }

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { writeCsv } from '../../src/export/csv-file-writer';
+import { csvRecords, writeCsv } from '../../src/export/csv-file-writer';
 import { LocalExportStore } from '../../src/export/export-store';
 
 /** RFC 4180 output, checked by reading it back with a standard parser (csv-parse). */
@@ -49,6 +49,15 @@ describe('CSV writing', () => {
     expect(parse(bytes, { delimiter: ';', bom: true, record_delimiter: '\r\n' })).toEqual(AWKWARD);
     expect(bytes.toString('utf8')).toContain('"plain";"with,comma"');
     expect(bytes.toString('utf8')).toContain('"tab\there"\r\n');
+  });
+
+  it('quotes fields holding any allowed delimiter, regex metacharacters included', () => {
+    for (const delimiter of [';', '|', '\t', '^', ']', '-', '\\', '.', '$']) {
+      const records = [[`a${delimiter}b`, 'plain', `${delimiter}`, ''], ['x', 'y"z', 'line\nbreak', `${delimiter}${delimiter}`]];
+      const text = csvRecords({ delimiter, quoting: 'minimal', lineEnding: 'LF' })(records);
+      expect(parse(text, { delimiter, relax_quotes: false })).toEqual(records);
+      expect(text.split('\n')[0]).toBe(`"a${delimiter}b"${delimiter}plain${delimiter}"${delimiter}"${delimiter}`);
+    }
   });
 
   it('writes only the header for no rows, and drops the partial file when the source fails', async () => {

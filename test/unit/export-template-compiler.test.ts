@@ -1,12 +1,15 @@
 import { parseCall, parsePipeline } from '../../src/export/expression-parser';
 import { normalizeDecorator, normalizeMapping, normalizeTemplate, validateTemplate } from '../../src/export/config-validation';
-import { compileTemplate, templateProblems } from '../../src/export/template-compiler';
+import { CompiledTemplate, compileTemplate, templateProblems } from '../../src/export/template-compiler';
 import { TemplateConfig } from '../../src/export/template-types';
 
 /** Save-time validation and what a template compiles to (the SQL it will run is exercised in the integration tests). */
 const template = (rowSource: string, columns: { columnName: string; sourceType: string; sourceValue?: string; transformation?: string }[]): TemplateConfig =>
   normalizeTemplate({ name: 't.csv', rowSource, columns });
 const col = (sourceType: string, sourceValue?: string, transformation?: string) => ({ columnName: `c_${Math.random()}`, sourceType, sourceValue, transformation });
+/** A fetched row of a compiled template, from the value of each selected SQL expression (null for the others). */
+const rowOf = (c: CompiledTemplate, values: Record<string, unknown>, other: (sql: string) => unknown = () => undefined) =>
+  c.selects.map((sql) => (sql in values ? values[sql] : other(sql) ?? null));
 const problemsOf = (rowSource: string, ...cols: ReturnType<typeof col>[]) => templateProblems(template(rowSource, cols)).join('\n');
 
 describe('expression syntax', () => {
@@ -74,14 +77,17 @@ describe('compiled templates', () => {
       { columnName: 'c', sourceType: 'computed', sourceValue: 'concat(Product.ProductId, "-", ItemUPCCode)' },
       { columnName: 'd', sourceType: 'decorator', sourceValue: 'Product.note' },
     ]));
-    expect(c.sql).toMatch(/^SELECT 'Item ' \|\| s\.entity_id AS __id, s_a\."ItemUPCCode" AS c1, p_a\."ProductId" AS c2, \(SELECT d\.decorator_value/);
+    expect(c.sql).toMatch(/^SELECT s_a\."ItemUPCCode", p_a\."ProductId", \(SELECT d\.decorator_value.*, 'Item ' \|\| s\.entity_id\s+FROM/s);
     // Each entity's attributes come out of one jsonb_to_record per row, not one JSONB operator per column.
     expect(c.sql).toContain('CROSS JOIN LATERAL jsonb_to_record(s.attributes) AS s_a("ItemUPCCode" jsonb)');
     expect(c.sql).toContain('CROSS JOIN LATERAL jsonb_to_record(p.attributes) AS p_a("ProductId" jsonb)');
     expect(c.params).toEqual(['Product', 'note']);
     expect(c.needsTree).toBe(false);
     expect(c.attributeRefs.map((r) => `${r.scope}.${r.field}`)).toEqual(['Item.ItemUPCCode', 'Item.ItemUPCCode', 'Product.ProductId', 'Item.ItemUPCCode']);
-    const row = { __id: 'Item 1', c1: '0123', c2: { en: 'ignored' }, c3: 'kept' };
+    expect(c.selects).toHaveLength(4);
+    const row = rowOf(c, { 's_a."ItemUPCCode"': '0123', 'p_a."ProductId"': { en: 'ignored' }, "'Item ' || s.entity_id": 'Item 1' },
+      (sql) => (sql.includes('decorator_value') ? 'kept' : undefined));
+    expect(c.idOf(row)).toBe('Item 1');
     const ctx = { defaultLocale: 'en', jobId: '1', snapshotEventId: '4', exportDate: '2026-04-16', tree: null, mappingRules: new Map() };
     expect(c.columns.map((x) => x.render(row, ctx))).toEqual(['0123', '0123', 'ignored-0123', 'kept']);
   });
@@ -102,9 +108,10 @@ describe('compiled templates', () => {
     expect(c.params).toEqual([7, 9, 12]);
     const ctx = { defaultLocale: 'en', jobId: '1', snapshotEventId: null, exportDate: '2026-04-16', tree: null,
       mappingRules: new Map([['7', null], ['9', (v: unknown) => `family ${String(v)}`]]) };
-    const row = { c1: 'W-1', __m_id: '9', __m_column: 'productproductfamily', __m_value: 'PML320' };
+    const values = { 's_a."ItemWatscoItemNo"': 'W-1', 'm.id::text': '9', 'm.heiler_column': 'productproductfamily', 'mv.value': 'PML320' };
+    const row = rowOf(c, values);
     expect(c.columns.map((x) => x.render(row, ctx))).toEqual(['W-1', 'productproductfamily', 'family PML320']);
-    expect(c.skip!({ ...row, __m_id: '7', __m_value: '' }, ctx)).toBe(true);
+    expect(c.skip!(rowOf(c, { ...values, 'm.id::text': '7', 'mv.value': '' }), ctx)).toBe(true);
     expect(c.skip!(row, ctx)).toBe(false);
     // With no active mapping the file is its header alone.
     expect(compileTemplate(t).sql).toContain('(SELECT NULL::int, NULL::jsonb WHERE false) AS mv(mapping_id, value)');
@@ -116,8 +123,8 @@ describe('compiled templates', () => {
       { columnName: 'b', sourceType: 'static', sourceValue: ' ', defaultValue: 'n/a' },
     ] }));
     const ctx = { defaultLocale: 'en', jobId: '1', snapshotEventId: null, exportDate: '2026-04-16', tree: null, mappingRules: new Map() };
-    expect(c.columns.map((x) => x.render({ c1: null }, ctx))).toEqual(['n/a', ' ']);
-    expect(c.columns.map((x) => x.render({ c1: false }, ctx))).toEqual(['0', ' ']);
+    expect(c.columns.map((x) => x.render(rowOf(c, {}), ctx))).toEqual(['n/a', ' ']);
+    expect(c.columns.map((x) => x.render(rowOf(c, { 's_a."ProductX"': false }), ctx))).toEqual(['0', ' ']);
   });
 });
 
