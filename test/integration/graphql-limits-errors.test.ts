@@ -52,6 +52,18 @@ describe('query limits and error codes over HTTP', () => {
     expect(bigPage.body.errors).toBeUndefined();
   });
 
+  it('judges each operation of a document on its own, the same way every time it is sent', async () => {
+    const doc = `query Small { products(businessUnit: "bak", first: 10) { nodes { entityId } } }
+      query Big { channelNodes(businessUnit: "bak", first: 1000) { nodes { products(first: 1000) { nodes { entityId } } } } }`;
+    for (let round = 0; round < 2; round++) {
+      const small = await s.gql(doc, {}, KEY, 'Small');
+      expect(small.body.errors).toBeUndefined();
+      const big = await s.gql(doc, {}, KEY, 'Big');
+      expect(big.status).toBe(400);
+      expect(big.body.errors![0].message).toMatch(/^the query would cost 2002001 /);
+    }
+  });
+
   it('keeps its codes: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, BAD_USER_INPUT', async () => {
     expect(errorCodes(await s.gql('{ businessUnits { code } }'))).toEqual(['UNAUTHENTICATED']);
     expect(errorCodes(await s.gql('mutation { triggerLoad(businessUnit: "bak") { running } }', {}, KEY))).toEqual(['FORBIDDEN']);

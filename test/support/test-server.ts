@@ -31,11 +31,11 @@ export async function startTestServer(t: TestDatabase, options: {
     ...options.env,
   });
   const app: App = await startApp(config, options.log ?? silentLogger(), { poll: false, exportHooks: options.exportHooks });
-  const gql = async <T = any>(query: string, variables: Record<string, unknown> = {}, key?: string): Promise<GraphQLResponse<T>> => {
+  const gql = async <T = any>(query: string, variables: Record<string, unknown> = {}, key?: string, operationName?: string): Promise<GraphQLResponse<T>> => {
     const res = await fetch(app.server.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
-      body: JSON.stringify({ query, variables }),
+      body: JSON.stringify({ query, variables, operationName }),
     });
     return { status: res.status, body: await res.json() as GraphQLResponse<T>['body'] };
   };
