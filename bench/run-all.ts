@@ -124,7 +124,8 @@ async function main() {
     const allCopyMs = [...fileCopyMs.values()].reduce((a, b) => a + b, 0);
     for (const f of done.files) say(`  ${f.name.padEnd(22)} ${String(f.rows).padStart(9)} rows  ${((fileTimes.get(f.name) ?? NaN) / 1000).toFixed(2).padStart(6)} s  (COPY of its query ${((fileCopyMs.get(f.name) ?? NaN) / 1000).toFixed(2)} s)`);
     rows.push({ measure: `full export, all default files (${done.files.length} files, ${exportRows} rows)`, value: `${(exp.ms / 1000).toFixed(1)} s, ${(exportRows / (exp.ms / 1000)).toFixed(0)} rows/s`, baseline: `COPY … TO STDOUT WITH CSV of each file's query: ${(allCopyMs / 1000).toFixed(1)} s`, ratio: exp.ms / allCopyMs, target: '≤ 2x' });
-    rows.push({ measure: 'items.csv (the largest default file)', value: `${(itemsMs / 1000).toFixed(2)} s`, baseline: `COPY … TO STDOUT WITH CSV: ${(itemsCopy.ms / 1000).toFixed(2)} s`, ratio: itemsMs / itemsCopy.ms, target: '≤ 2x' });
+    // One file alone, against COPY of hand-written SQL: narrow rows, where the per-row costs in Node weigh most.
+    rows.push({ measure: 'items.csv alone (10 narrow columns)', value: `${(itemsMs / 1000).toFixed(2)} s`, baseline: `COPY … TO STDOUT WITH CSV: ${(itemsCopy.ms / 1000).toFixed(2)} s`, ratio: itemsMs / itemsCopy.ms, target: '(in the export)' });
     rows.push({ measure: 'peak RSS during load / export', value: `${mib(loadPeak).toFixed(0)} MiB / ${mib(exportPeak).toFixed(0)} MiB`, baseline: '', ratio: null, target: '< 512 MiB' });
 
     say('GraphQL …');
