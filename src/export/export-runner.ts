@@ -3,7 +3,7 @@ import { QueryRunner } from 'typeorm';
 import { BusinessUnit } from '../db/business-unit';
 import { Database } from '../db/database';
 import type { ExportFileRecord, ExportJobEntity } from '../entities/export-job.entity';
-import { Logger } from '../logger';
+import { Logger, PROGRESS_INTERVAL_MS, progressEvery } from '../logger';
 import { CategoryTree } from './category-tree';
 import { readDefaultLocale, readMappings, readTemplates } from './config-queries';
 import { writeCsv } from './csv-file-writer';
@@ -83,7 +83,10 @@ export class ExportRunner {
       for (const p of plan) {
         const ctx: EvalContext = { ...ctxBase, mappingRules: p.rules };
         const started = Date.now();
-        const { file, warning } = await this.writeFile(conn, folder, p.compiled, p.template, p.mappings, ctx, signal);
+        const fileNo = files.length + 1;
+        const progress = progressEvery(PROGRESS_INTERVAL_MS, (rowsRead, rowsPerSecond) =>
+          log.info({ file: p.template.name, fileNo, files: plan.length, rowsRead, rowsPerSecond }, 'export progress'));
+        const { file, warning } = await this.writeFile(conn, folder, p.compiled, p.template, p.mappings, ctx, signal, progress);
         files.push(file);
         if (warning) warnings.push(warning);
         log.info({ file: file.name, rows: file.rows, bytes: file.bytes, ms: Date.now() - started }, 'export file written');
@@ -151,12 +154,13 @@ export class ExportRunner {
   }
 
   private async writeFile(conn: QueryRunner, folder: string, compiled: CompiledTemplate, template: TemplateConfig,
-    mappings: MappingConfig[], ctx: EvalContext, signal: AbortSignal): Promise<{ file: ExportFileRecord; warning: string | null }> {
+    mappings: MappingConfig[], ctx: EvalContext, signal: AbortSignal, progress: (rows: number) => void): Promise<{ file: ExportFileRecord; warning: string | null }> {
     let leftOut = 0;
     const missingByColumn = new Map<string, number>();
     const examples: string[] = [];
     const columns = compiled.columns;
     const anyRequired = columns.some((c) => c.required);
+    let rowsRead = 0;
     async function* records(): AsyncGenerator<string[][]> {
       for await (const batch of cursorBatches(conn, compiled.sql, compiled.params, compiled.selects.length, signal)) {
         const out: string[][] = [];
@@ -174,6 +178,8 @@ export class ExportRunner {
           }
           out.push(values);
         }
+        rowsRead += batch.length;
+        progress(rowsRead);
         yield out;
       }
     }

@@ -3,7 +3,7 @@ import { AppConfig } from '../config/config';
 import { BusinessUnit } from '../db/business-unit';
 import { Database } from '../db/database';
 import { Queryable } from '../db/queryable';
-import { Logger } from '../logger';
+import { Logger, PROGRESS_INTERVAL_MS, progressEvery } from '../logger';
 import { metrics } from '../metrics/metrics';
 import { AttributeReport, parseAttributeFile } from './attribute-file';
 import { readAttributeSchema, writeAttributeDefinitions } from './attribute-writer';
@@ -157,7 +157,11 @@ export class FileLoader {
       batchBytes = 0;
     };
     const lines = reader.lines()[Symbol.asyncIterator]();
-    let lastProgress = Date.now();
+    const progress = progressEvery(PROGRESS_INTERVAL_MS, (lines, linesPerSecond) => {
+      const bytesRead = reader.bytesRead();
+      const percent = run.file.size ? Math.min(100, Math.round((1000 * bytesRead) / run.file.size) / 10) : null;
+      log.info({ lines, bytesRead, totalBytes: run.file.size, percent, linesPerSecond }, 'file load progress');
+    });
     for (;;) {
       let next: IteratorResult<Awaited<ReturnType<typeof lines.next>>['value']>;
       try {
@@ -207,10 +211,7 @@ export class FileLoader {
       batchIds.add(line.entityId);
       run.entityIds.add(line.entityId);
       batchBytes += rec.text.length;
-      if (Date.now() - lastProgress > 10_000) {
-        lastProgress = Date.now();
-        log.info({ lines: rec.lineNumber, bytesRead: reader.bytesRead(), totalBytes: run.file.size }, 'file load progress');
-      }
+      progress(rec.lineNumber);
     }
     await flush();
     await writing;
