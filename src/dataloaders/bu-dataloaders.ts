@@ -4,24 +4,11 @@ import { Database } from '../db/database';
 import { ChannelNodeEntity, EntityLinkEntity, ItemEntity, ProductEntity, ResourceEntity } from '../entities';
 import type { OwnerType } from '../entities/resource.entity';
 import { ChannelNodeLoaders } from './channel-node-loaders';
+import { entitiesFromRows } from '../db/entity-rows';
 
 export interface OwnerKey {
   ownerType: OwnerType;
   entityId: string;
-}
-
-interface NodeRow {
-  entity_id: string; field_set_id: string | null; attributes: Record<string, unknown>; extra: Record<string, unknown> | null;
-  content_hash: string; deleted: boolean; deleted_at: Date | null; deleted_by_file: string | null;
-  source_file: string; event_id: string; updated_at: Date;
-}
-
-export function nodeFromRow(r: NodeRow): ChannelNodeEntity {
-  return Object.assign(new ChannelNodeEntity(), {
-    entityId: String(r.entity_id), fieldSetId: r.field_set_id, attributes: r.attributes, extra: r.extra,
-    contentHash: r.content_hash, deleted: r.deleted, deletedAt: r.deleted_at, deletedByFile: r.deleted_by_file,
-    sourceFile: r.source_file, eventId: String(r.event_id), updatedAt: r.updated_at,
-  });
 }
 
 const ownerKey = (k: OwnerKey) => `${k.ownerType}:${k.entityId}`;
@@ -55,18 +42,15 @@ export class BuDataLoaders {
   constructor(private readonly db: Database, private readonly bu: BusinessUnit) {
     this.channel = new ChannelNodeLoaders(db, bu);
     this.productById = new DataLoader(async (ids) => {
-      const rows = await this.read((m) => m.getRepository(ProductEntity).createQueryBuilder('p')
-        .where('p.entity_id = ANY(CAST(:ids AS bigint[]))', { ids }).getMany());
+      const rows = await this.read(async (m) => entitiesFromRows(m, ProductEntity,
+        await m.query('SELECT * FROM product WHERE entity_id = ANY($1::bigint[])', [ids])));
       const byId = new Map(rows.map((r) => [r.entityId, r]));
       return ids.map((id) => byId.get(id) ?? null);
     });
     const itemsBy = (includeDeleted: boolean) => new DataLoader<string, ItemEntity[]>(async (ids) => {
-      const rows = await this.read((m) => {
-        const qb = m.getRepository(ItemEntity).createQueryBuilder('i')
-          .where('i.product_entity_id = ANY(CAST(:ids AS bigint[]))', { ids });
-        if (!includeDeleted) qb.andWhere('NOT i.deleted');
-        return qb.orderBy('i.product_entity_id').addOrderBy('i.sort_order').addOrderBy('i.entity_id').getMany();
-      });
+      const rows = await this.read(async (m) => entitiesFromRows(m, ItemEntity, await m.query(
+        `SELECT * FROM item WHERE product_entity_id = ANY($1::bigint[]) ${includeDeleted ? '' : 'AND NOT deleted'}
+         ORDER BY product_entity_id, sort_order, entity_id`, [ids])));
       const groups = groupBy(rows, (r) => r.productEntityId);
       return ids.map((id) => groups.get(id) ?? []);
     });
@@ -90,13 +74,17 @@ export class BuDataLoaders {
     }, { cacheKeyFn: ownerKey });
     this.channelNodesByProduct = new DataLoader(async (ids) => {
       // One row per (product, node): a node shared by several products appears once for each.
-      const rows: (NodeRow & { member_of: string })[] = await this.read((m) => m.query(
-        `SELECT cp.product_entity_id AS member_of, n.*
-         FROM channel_node_product cp JOIN channel_node n ON n.entity_id = cp.channel_node_id AND NOT n.deleted
-         WHERE cp.product_entity_id = ANY($1::bigint[])
-         ORDER BY cp.product_entity_id, cp.sort_order`, [ids]));
-      const groups = groupBy(rows, (r) => String(r.member_of));
-      return ids.map((id) => (groups.get(id) ?? []).map(nodeFromRow));
+      const rows = await this.read(async (m) => {
+        const raw: { member_of: string }[] = await m.query(
+          `SELECT cp.product_entity_id AS member_of, n.*
+           FROM channel_node_product cp JOIN channel_node n ON n.entity_id = cp.channel_node_id AND NOT n.deleted
+           WHERE cp.product_entity_id = ANY($1::bigint[])
+           ORDER BY cp.product_entity_id, cp.sort_order`, [ids]);
+        const nodes = entitiesFromRows(m, ChannelNodeEntity, raw);
+        return raw.map((r, i) => ({ memberOf: String(r.member_of), node: nodes[i] }));
+      });
+      const groups = groupBy(rows, (r) => r.memberOf);
+      return ids.map((id) => (groups.get(id) ?? []).map((r) => r.node));
     });
   }
 

@@ -1,6 +1,7 @@
 import { SelectQueryBuilder } from 'typeorm';
 import { BusinessUnit } from '../db/business-unit';
 import { Database } from '../db/database';
+import { entitiesFromRows } from '../db/entity-rows';
 import { ItemEntity, ProductEntity } from '../entities';
 import { badInput } from '../errors/domain-error';
 import { keysetRows } from './keyset-page';
@@ -92,11 +93,11 @@ export class ProductService {
     if ((by.entityId == null) === (by.productId == null)) throw badInput('give exactly one of entityId and productId');
     const ids = by.entityId != null ? parseEntityIds([by.entityId], 'entityId') : null;
     return this.db.withBu(bu, async (m) => {
-      const qb = m.getRepository(ProductEntity).createQueryBuilder('p');
-      if (ids) qb.where('p.entity_id = :id', { id: ids[0] });
-      else qb.where('p.product_id = :pid', { pid: by.productId });
-      if (!includeDeleted) qb.andWhere('NOT p.deleted');
-      return qb.orderBy('p.deleted', 'ASC').addOrderBy('p.entity_id', 'ASC').getOne();
+      // A productId may have been reused: the live product first, then the lowest EntityId.
+      const rows = await m.query(
+        `SELECT * FROM product WHERE ${ids ? 'entity_id = $1::bigint' : 'product_id = $1'} ${includeDeleted ? '' : 'AND NOT deleted'}
+         ORDER BY deleted, entity_id LIMIT 1`, [ids ? ids[0] : by.productId]);
+      return entitiesFromRows(m, ProductEntity, rows)[0] ?? null;
     }, { readOnly: true });
   }
 
