@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { EntityTarget } from 'typeorm';
 import { BusinessUnit } from '../db/business-unit';
 import { Database } from '../db/database';
 import { ChannelNodeEntity, EntityLinkEntity, ItemEntity, ProductEntity, ResourceEntity } from '../entities';
@@ -56,22 +57,8 @@ export class BuDataLoaders {
     });
     this.liveItemsByProduct = itemsBy(false);
     this.allItemsByProduct = itemsBy(true);
-    this.resourcesByOwner = new DataLoader(async (keys) => {
-      const rows = await this.read((m) => m.getRepository(ResourceEntity).createQueryBuilder('r')
-        .where(`(r.owner_type, r.owner_entity_id) IN (SELECT * FROM unnest(CAST(:types AS text[]), CAST(:ids AS bigint[])))`,
-          { types: keys.map((k) => k.ownerType), ids: keys.map((k) => k.entityId) })
-        .orderBy('r.owner_type').addOrderBy('r.owner_entity_id').addOrderBy('r.sort_order').getMany());
-      const groups = groupBy(rows, (r) => ownerKey({ ownerType: r.ownerType, entityId: r.ownerEntityId }));
-      return keys.map((k) => groups.get(ownerKey(k)) ?? []);
-    }, { cacheKeyFn: ownerKey });
-    this.linksByOwner = new DataLoader(async (keys) => {
-      const rows = await this.read((m) => m.getRepository(EntityLinkEntity).createQueryBuilder('l')
-        .where(`(l.owner_type, l.owner_entity_id) IN (SELECT * FROM unnest(CAST(:types AS text[]), CAST(:ids AS bigint[])))`,
-          { types: keys.map((k) => k.ownerType), ids: keys.map((k) => k.entityId) })
-        .orderBy('l.owner_type').addOrderBy('l.owner_entity_id').addOrderBy('l.direction').addOrderBy('l.sort_order').getMany());
-      const groups = groupBy(rows, (r) => ownerKey({ ownerType: r.ownerType, entityId: r.ownerEntityId }));
-      return keys.map((k) => groups.get(ownerKey(k)) ?? []);
-    }, { cacheKeyFn: ownerKey });
+    this.resourcesByOwner = new DataLoader(this.ownedBy(ResourceEntity, 'resource', ['sort_order']), { cacheKeyFn: ownerKey });
+    this.linksByOwner = new DataLoader(this.ownedBy(EntityLinkEntity, 'entity_link', ['direction', 'sort_order']), { cacheKeyFn: ownerKey });
     this.channelNodesByProduct = new DataLoader(async (ids) => {
       // One row per (product, node): a node shared by several products appears once for each.
       const rows = await this.read(async (m) => {
@@ -86,6 +73,23 @@ export class BuDataLoaders {
       const groups = groupBy(rows, (r) => r.memberOf);
       return ids.map((id) => (groups.get(id) ?? []).map((r) => r.node));
     });
+  }
+
+  /**
+   * Rows of a nested table by owner, one index probe per owner (a LATERAL join): a plan that cannot
+   * become a scan of every row of an owner type, whatever the statistics say (right after a large
+   * load they describe the table before it, until autovacuum analyzes it).
+   */
+  private ownedBy<T extends { ownerType: OwnerType; ownerEntityId: string }>(entity: EntityTarget<T>, table: 'resource' | 'entity_link', order: string[]) {
+    return async (keys: readonly OwnerKey[]): Promise<T[][]> => {
+      const rows = await this.read(async (m) => entitiesFromRows(m, entity, await m.query(
+        `SELECT x.* FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS k(owner_type, owner_entity_id, n)
+         CROSS JOIN LATERAL (SELECT * FROM ${table} t WHERE t.owner_type = k.owner_type AND t.owner_entity_id = k.owner_entity_id) x
+         ORDER BY k.n, ${order.map((c) => `x.${c}`).join(', ')}`,
+        [keys.map((k) => k.ownerType), keys.map((k) => k.entityId)])));
+      const groups = groupBy(rows, (r) => ownerKey({ ownerType: r.ownerType, entityId: r.ownerEntityId }));
+      return keys.map((k) => groups.get(ownerKey(k)) ?? []);
+    };
   }
 
   private read<T>(fn: Parameters<Database['withBu']>[1] extends (m: infer M) => unknown ? (m: M) => Promise<T> : never): Promise<T> {

@@ -7,21 +7,28 @@ export type HistoryTable = 'product' | 'item' | 'channel_node';
 
 const ENTITY_TYPE: Record<HistoryTable, string> = { product: 'Product', item: 'Item', channel_node: 'ChannelNode' };
 
-/** Nested sets of an owner, aggregated once for the whole batch (not a subquery per entity). */
+/**
+ * Nested sets of an owner, aggregated once for the whole batch (not a subquery per entity). The
+ * batch's ids are given as an array (`= ANY(ARRAY(…))`, an index condition) rather than as a
+ * semi-join: inside a long load the tables' statistics are those of before it (the rows are not
+ * committed, so nothing can analyze them), and with a semi-join the planner read every link of the
+ * owner type for each batch once it believed there was one: a 200,000-product file slowed from
+ * 1,100 to 130 lines/s after 80,000 lines.
+ */
 function childSets(ownerType: string): string {
   return `
     LEFT JOIN (SELECT owner_entity_id AS id,
         jsonb_agg(to_jsonb(r) - 'owner_type' - 'owner_entity_id' ORDER BY r.sort_order, r.resource_entity_id) AS resources
-      FROM resource r WHERE r.owner_type = '${ownerType}' AND r.owner_entity_id IN (SELECT id FROM ops) GROUP BY 1) res ON res.id = t.entity_id
+      FROM resource r WHERE r.owner_type = '${ownerType}' AND r.owner_entity_id = ANY(ARRAY(SELECT id FROM ops)) GROUP BY 1) res ON res.id = t.entity_id
     LEFT JOIN (SELECT owner_entity_id AS id,
         jsonb_agg(to_jsonb(l) - 'owner_type' - 'owner_entity_id' ORDER BY l.direction, l.sort_order) AS links
-      FROM entity_link l WHERE l.owner_type = '${ownerType}' AND l.owner_entity_id IN (SELECT id FROM ops) GROUP BY 1) lnk ON lnk.id = t.entity_id`;
+      FROM entity_link l WHERE l.owner_type = '${ownerType}' AND l.owner_entity_id = ANY(ARRAY(SELECT id FROM ops)) GROUP BY 1) lnk ON lnk.id = t.entity_id`;
 }
 
 const MEMBERSHIP = `
     LEFT JOIN (SELECT product_entity_id AS id,
         jsonb_agg(to_jsonb(m) - 'product_entity_id' ORDER BY m.sort_order, m.channel_node_id) AS membership
-      FROM channel_node_product m WHERE m.product_entity_id IN (SELECT id FROM ops) GROUP BY 1) mem ON mem.id = t.entity_id`;
+      FROM channel_node_product m WHERE m.product_entity_id = ANY(ARRAY(SELECT id FROM ops)) GROUP BY 1) mem ON mem.id = t.entity_id`;
 
 /**
  * Records the stored image of each entity in `ops` (taken after the batch wrote it): the row plus
