@@ -2,9 +2,28 @@ import pino from 'pino';
 
 export type Logger = pino.Logger;
 
+/** Characters of a failed statement's SQL kept in a log line. */
+const MAX_QUERY_CHARS = 2000;
+
+/**
+ * Errors as pino logs them, minus what can be megabytes: a failed statement's bind parameters
+ * (TypeORM puts them on QueryFailedError: for a load, a whole batch of a file) and most of a long
+ * SQL text. The message, code and stack stay.
+ */
+export function serializeError(err: unknown): unknown {
+  const out = pino.stdSerializers.err(err as Error) as unknown as Record<string, unknown>;
+  if (!out || typeof out !== 'object') return out;
+  if (Array.isArray(out.parameters)) out.parameters = `${out.parameters.length} parameter(s), not logged`;
+  if (typeof out.query === 'string' && out.query.length > MAX_QUERY_CHARS) out.query = `${out.query.slice(0, MAX_QUERY_CHARS)}…`;
+  return out;
+}
+
 /** Structured JSON logs; every line about a BU, file or event carries those ids as fields. */
-export function createLogger(level: string): Logger {
-  return pino({ level, base: { service: 'pim-accumulator' }, timestamp: pino.stdTimeFunctions.isoTime });
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
+    level, base: { service: 'pim-accumulator' }, timestamp: pino.stdTimeFunctions.isoTime, serializers: { err: serializeError },
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** How often long loads and exports log a progress line. */
