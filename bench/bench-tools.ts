@@ -78,7 +78,7 @@ async function drive(call: () => Promise<boolean>, clients: number, requests: nu
  * (`warmSeconds`): a service runs for days, so the figure is its steady state, once the JIT has
  * compiled the request path and connections and plans are cached, for the baseline alike.
  */
-export async function loadTest(call: () => Promise<boolean>, clients: number, requests: number, seconds: number, warmSeconds = 5) {
+export async function loadTest(call: () => Promise<boolean>, clients: number, requests: number, seconds: number, warmSeconds = 15) {
   await drive(call, clients, Number.MAX_SAFE_INTEGER, warmSeconds);
   const { times, failed, elapsed } = await drive(call, clients, requests, seconds);
   times.sort((a, b) => a - b);
