@@ -51,8 +51,11 @@ export class FileLoader {
     private readonly log: Logger,
   ) {}
 
-  /** Products seen in the parts of the full snapshot being loaded (only the latest snapshot is kept). */
-  private snapshot: { id: string; seen: Set<string> } | null = null;
+  /**
+   * Per BU (schema): products seen in the parts of the full snapshot being loaded, only its latest
+   * snapshot kept. One loader serves every BU, and passes of several BUs run at the same time.
+   */
+  private readonly snapshots = new Map<string, { id: string; seen: Set<string> }>();
 
   /**
    * Runs on the caller's connection, the one holding the BU's loader lock: a pass then needs a
@@ -71,7 +74,7 @@ export class FileLoader {
         const completeId = await reserveEventId(runner);
         const ctx: WriteContext = { runner, eventId: completeId, sourceFile: file.uri, counts: run.counts };
         if (file.kind === 'attributes') await this.applyAttributeFile(ctx, run);
-        else await this.applyLines(ctx, run, log);
+        else await this.applyLines(bu, ctx, run, log);
         run.checkBadLineLimit();
         const metadata = { ...run.metadata(), durationMs: Date.now() - started, ...(await membershipCheck(runner, file, run.entityIds)) };
         await insertComplete(runner, completeId, startId, eventFile, run.sha256, run.outcome(), metadata);
@@ -107,15 +110,16 @@ export class FileLoader {
    * deleted (a partial snapshot must not wipe a catalogue). Parts share folder and timestamp;
    * the figure on the last part applied is the snapshot's.
    */
-  private async absentFromSnapshot(ctx: WriteContext, file: PlannedFile, seen: Set<string>): Promise<Record<string, unknown>> {
+  private async absentFromSnapshot(bu: BusinessUnit, ctx: WriteContext, file: PlannedFile, seen: Set<string>): Promise<Record<string, unknown>> {
     const id = `${file.key.slice(0, file.key.lastIndexOf('/'))}|${file.timestamp}`;
-    if (this.snapshot?.id !== id) this.snapshot = { id, seen: new Set() };
-    for (const entityId of seen) this.snapshot.seen.add(entityId);
+    let snapshot = this.snapshots.get(bu.schema);
+    if (snapshot?.id !== id) this.snapshots.set(bu.schema, (snapshot = { id, seen: new Set() }));
+    for (const entityId of seen) snapshot.seen.add(entityId);
     const [row] = await ctx.runner.query(
       `SELECT count(*)::int AS count, (array_agg(entity_id ORDER BY entity_id))[1:$2] AS ids
        FROM product WHERE NOT deleted AND entity_id <> ALL($1::bigint[])`,
-      [[...this.snapshot.seen], ABSENT_LISTED]);
-    return { count: row.count, ids: (row.ids ?? []).map(String), listedUpTo: ABSENT_LISTED, productsInSnapshot: this.snapshot.seen.size };
+      [[...snapshot.seen], ABSENT_LISTED]);
+    return { count: row.count, ids: (row.ids ?? []).map(String), listedUpTo: ABSENT_LISTED, productsInSnapshot: snapshot.seen.size };
   }
 
   private async applyAttributeFile(ctx: WriteContext, run: FileRun): Promise<void> {
@@ -134,7 +138,7 @@ export class FileLoader {
     await writeAttributeDefinitions(ctx, parsed.definitions);
   }
 
-  private async applyLines(ctx: WriteContext, run: FileRun, log: Logger): Promise<void> {
+  private async applyLines(bu: BusinessUnit, ctx: WriteContext, run: FileRun, log: Logger): Promise<void> {
     const table = run.file.kind === 'product' ? 'product' : 'channel_node';
     const expectedType = ENTITY_TYPE[run.file.kind];
     const report = new AttributeReport(await readAttributeSchema(ctx.runner));
@@ -216,7 +220,7 @@ export class FileLoader {
     await flush();
     await writing;
     if (table === 'channel_node') run.counts.deleted += await removeNodesAbsentFrom(ctx, [...run.entityIds]);
-    if (run.file.full) run.absentFromSnapshot = await this.absentFromSnapshot(ctx, run.file, run.entityIds);
+    if (run.file.full) run.absentFromSnapshot = await this.absentFromSnapshot(bu, ctx, run.file, run.entityIds);
     run.sha256 = reader.sha256();
     run.bytes = reader.bytesRead();
   }

@@ -207,4 +207,22 @@ describe('full snapshots', () => {
       await h.close();
     }
   });
+
+  it("keep each business unit's snapshot parts apart when another BU loads a full file in between", async () => {
+    const h = await loaderHarness({ codes: ['bak', 'gem'] });
+    try {
+      h.product(productName('20260401000000'), [p(1, 'a'), p(2, 'a'), p(3, 'a'), p(4, 'a')]);
+      await h.pass();
+      h.product('ecommerce_full_20260405000000_001.jsonl', [p(1, 'full')]);
+      await h.pass();
+      h.product('ecommerce_full_20260406000000_001.jsonl', [p(50, 'gem')], { folder: 'GEM' });
+      await h.pass('gem');
+      h.product('ecommerce_full_20260405000000_002.jsonl', [p(3, 'full'), p(9, 'full')]);
+      await h.pass();
+      const part2 = (await h.events()).filter((e) => e.event_type === 'file_complete').at(-1)!;
+      expect(part2.metadata.absentFromSnapshot).toMatchObject({ count: 2, ids: ['2', '4'], productsInSnapshot: 3 });
+    } finally {
+      await h.close();
+    }
+  });
 });
