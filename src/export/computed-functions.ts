@@ -1,6 +1,6 @@
 import { ExpressionArg } from './expression-parser';
 import { RowSource } from './row-sources';
-import { CompilerApi, ConfigProblem, Getter } from './template-types';
+import { CompilerApi, ConfigProblem, Getter, Row } from './template-types';
 import { TRANSFORMATIONS } from './transformations';
 import { renderDefault } from './value-render';
 
@@ -123,7 +123,7 @@ export const COMPUTED_FUNCTIONS: Record<string, ComputedSpec> = {
   mapping_value: {
     usage: 'mapping_value()', arity: [0, 0], rowSources: ['ITEM_ATTRIBUTE'],
     doc: "The mapped field's value, after the mapping's transformation_rule.",
-    build: (_args, c) => mappingValue(c),
+    build: (_args, c) => c.mappingValue(),
   },
   resource_owner: {
     usage: 'resource_owner()', arity: [0, 0], rowSources: ['ITEM_RESOURCE'],
@@ -138,13 +138,23 @@ export const COMPUTED_FUNCTIONS: Record<string, ComputedSpec> = {
   export_date: { usage: 'export_date()', arity: [0, 0], doc: "The job folder's date (YYYY-MM-DD, UTC).", build: () => (_row, ctx) => ctx.exportDate },
 };
 
-/** The mapped field's value of an ITEM_ATTRIBUTE row, after its mapping's transformation_rule. */
+/**
+ * The mapped field's value of an ITEM_ATTRIBUTE row, after its mapping's transformation_rule.
+ * Remembers the last row: the file's skip test and its mapping_value() column ask for the same row
+ * one after the other, and the rule runs once.
+ */
 export function mappingValue(c: CompilerApi): Getter {
   const id = c.internal('mappingId');
   const value = c.internal('mappingValue');
+  let lastRow: Row | null = null;
+  let last: unknown;
   return (row, ctx) => {
-    const rule = ctx.mappingRules.get(String(id(row, ctx)));
-    return rule ? rule(value(row, ctx), ctx) : value(row, ctx);
+    if (row !== lastRow) {
+      const rule = ctx.mappingRules.get(String(id(row, ctx)));
+      last = rule ? rule(value(row, ctx), ctx) : value(row, ctx);
+      lastRow = row;
+    }
+    return last;
   };
 }
 

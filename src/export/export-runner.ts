@@ -159,7 +159,7 @@ export class ExportRunner {
     const missingByColumn = new Map<string, number>();
     const examples: string[] = [];
     const columns = compiled.columns;
-    const anyRequired = columns.some((c) => c.required);
+    const required = columns.flatMap((c, i) => (c.required ? [i] : []));
     let rowsRead = 0;
     async function* records(): AsyncGenerator<string[][]> {
       for await (const batch of cursorBatches(conn, compiled.sql, compiled.params, compiled.selects.length, signal)) {
@@ -167,14 +167,12 @@ export class ExportRunner {
         for (const row of batch) {
           if (compiled.skip?.(row, ctx)) continue;
           const values = columns.map((c) => c.render(row, ctx));
-          if (anyRequired) {
-            const missing = columns.filter((c, i) => c.required && values[i] === '').map((c) => c.name);
-            if (missing.length) {
-              leftOut++;
-              for (const m of missing) missingByColumn.set(m, (missingByColumn.get(m) ?? 0) + 1);
-              if (examples.length < MAX_EXAMPLES) examples.push(`${compiled.idOf(row)} (${missing.join(', ')})`);
-              continue;
-            }
+          if (required.some((i) => values[i] === '')) {
+            const missing = required.filter((i) => values[i] === '').map((i) => columns[i].name);
+            leftOut++;
+            for (const m of missing) missingByColumn.set(m, (missingByColumn.get(m) ?? 0) + 1);
+            if (examples.length < MAX_EXAMPLES) examples.push(`${compiled.idOf(row)} (${missing.join(', ')})`);
+            continue;
           }
           out.push(values);
         }

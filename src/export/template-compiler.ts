@@ -81,6 +81,12 @@ class TemplateCompiler implements CompilerApi {
     return (row) => row[i];
   }
 
+  private mappedValue?: Getter;
+
+  mappingValue(): Getter {
+    return (this.mappedValue ??= mappingValue(this));
+  }
+
   /** The SQL of one attribute of the entity at `alias`, as a column of its extracted record. */
   attribute(alias: string, field: string): string {
     let fields = this.attributeFields.get(alias);
@@ -274,7 +280,7 @@ export function compileTemplate(t: TemplateConfig, opts: { mappings?: readonly M
   let mapped = '';
   let where = spec.where;
   if (rowSource === 'ITEM_ATTRIBUTE') {
-    const value = mappingValue(compiler);
+    const value = compiler.mappingValue();
     skip = (row, ctx) => renderDefault(value(row, ctx), ctx) === '';
     // One (mapping id, value) pair per active mapping of this file, from the records extracted above.
     const pairs = (opts.mappings ?? []).map((m) =>

@@ -74,4 +74,6 @@ export interface CompilerApi {
   treeNode(): (row: Row) => string;
   /** A getter for one of the row source's internal columns. */
   internal(column: InternalColumn): Getter;
+  /** The one getter of an ITEM_ATTRIBUTE row's mapped value (shared by the skip test and mapping_value()). */
+  mappingValue(): Getter;
 }
