@@ -41,9 +41,3 @@ export function authorize(principal: Principal, config: Pick<AppConfig, 'busines
   }
   return bu;
 }
-
-export function requireRole(principal: Principal, role: Role): void {
-  if (RANK[principal.role] < RANK[role]) {
-    throw forbidden(`this needs the ${role} role; the API key ${principal.name} has ${principal.role}`);
-  }
-}

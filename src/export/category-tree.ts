@@ -41,10 +41,6 @@ export class CategoryTree {
     return new CategoryTree(nodes);
   }
 
-  has(id: string): boolean {
-    return this.nodes.has(id);
-  }
-
   parentOf(id: string): string | null {
     return this.nodes.get(id)?.parentId ?? null;
   }

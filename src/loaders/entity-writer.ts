@@ -128,11 +128,15 @@ async function markDeleted(ctx: WriteContext, table: TopTable | 'item', where: s
   return rows.map((r) => String(r.entity_id));
 }
 
-/** Whole-set rule for resources and links: the line's arrays replace what its owner had. */
-async function replaceChildren(ctx: WriteContext, ownerType: OwnerType, owners: ParsedEntity[]): Promise<void> {
-  const ids = owners.map((o) => o.entityId);
+/** The resources and links of owners (before they are written again, or when the owners are gone). */
+async function deleteChildren(ctx: WriteContext, ownerType: OwnerType, ids: string[]): Promise<void> {
   await ctx.runner.query(`DELETE FROM resource WHERE owner_type = $1 AND owner_entity_id = ANY($2::bigint[])`, [ownerType, ids]);
   await ctx.runner.query(`DELETE FROM entity_link WHERE owner_type = $1 AND owner_entity_id = ANY($2::bigint[])`, [ownerType, ids]);
+}
+
+/** Whole-set rule for resources and links: the line's arrays replace what its owner had. */
+async function replaceChildren(ctx: WriteContext, ownerType: OwnerType, owners: ParsedEntity[]): Promise<void> {
+  await deleteChildren(ctx, ownerType, owners.map((o) => o.entityId));
   const resources = owners.flatMap((o) => {
     const seen = new Set<string>();
     // A resource listed twice under one owner keeps its first position.
@@ -270,8 +274,7 @@ export async function removeNodesAbsentFrom(ctx: WriteContext, presentIds: strin
     [ctx.sourceFile, presentIds]);
   if (!gone.length) return 0;
   const ids = gone.map((g) => String(g.entity_id));
-  await ctx.runner.query(`DELETE FROM resource WHERE owner_type = 'ChannelNode' AND owner_entity_id = ANY($1::bigint[])`, [ids]);
-  await ctx.runner.query(`DELETE FROM entity_link WHERE owner_type = 'ChannelNode' AND owner_entity_id = ANY($1::bigint[])`, [ids]);
+  await deleteChildren(ctx, 'ChannelNode', ids);
   await recordRemovals(ctx, 'ChannelNode', ids);
   return gone.length;
 }

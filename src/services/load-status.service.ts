@@ -1,5 +1,6 @@
 import { BusinessUnit } from '../db/business-unit';
 import { Database } from '../db/database';
+import { entitiesFromRows } from '../db/entity-rows';
 import { LoadEventEntity } from '../entities';
 import { blockingErrorSql } from '../loaders/event-log';
 import { planLoad } from '../loaders/load-planner';
@@ -27,7 +28,7 @@ export class LoadStatusService {
       const lastCompleted = await repo.createQueryBuilder('e')
         .where(`e.event_type = 'file_complete' AND e.replay_date IS NULL`).orderBy('e.id', 'DESC').getOne();
       const [blocked] = await m.query(blockingErrorSql());
-      const blockedBy = blocked ? await repo.findOneBy({ id: String(blocked.id) }) : null;
+      const blockedBy = blocked ? entitiesFromRows(m, LoadEventEntity, [blocked])[0] : null;
       const plan = await planLoad(m, this.source, bu);
       const [counts] = await m.query(`SELECT
         (SELECT count(*) FROM product WHERE NOT deleted)::int AS products,
