@@ -96,7 +96,7 @@ export const ITEMS_COPY_SQL = `
   WHERE NOT i.deleted ORDER BY i.entity_id`;
 
 /** A query with its bind parameters written in as literals (COPY takes none). */
-export function inlineParams(sql: string, params: unknown[]): string {
+function inlineParams(sql: string, params: unknown[]): string {
   return sql.replace(/\$(\d+)\b/g, (_m, n: string) => {
     const v = params[Number(n) - 1];
     if (typeof v === 'number') return String(v);

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { loadConfig } from '../src/config/config';
 import { BusinessUnitLoader } from '../src/loaders/business-unit-loader';
 import { LocalSource } from '../src/loaders/local-source';
 import { createLogger } from '../src/logger';
@@ -41,7 +42,7 @@ async function main() {
   const log = createLogger('warn');
   try {
     const source = new LocalSource(root);
-    const loader = new BusinessUnitLoader(bench.db, source, { loader: { maxBadLines: 10, maxBadRatio: 0.01, maxLineBytes: 64 << 20 } }, log);
+    const loader = new BusinessUnitLoader(bench.db, source, { loader: loadConfig({}).loader }, log);
     let t = process.hrtime.bigint();
     const full = await loader.loadOnce(bench.bu);
     const fullMs = Number(process.hrtime.bigint() - t) / 1e6;

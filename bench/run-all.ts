@@ -14,6 +14,7 @@ import { BusinessUnitLoader } from '../src/loaders/business-unit-loader';
 import { LocalSource } from '../src/loaders/local-source';
 import { createLogger } from '../src/logger';
 import { ExportJobService } from '../src/services/export-job.service';
+import { encodeCursor } from '../src/services/pagination';
 import { ReplayService } from '../src/services/replay.service';
 import { PROJECT_ROOT, createBenchDatabase } from './bench-database';
 import { ITEMS_COPY_SQL, copyJsonLines, copyQueryToFile, exportCopyBaseline, loadTest, percentile, rssSampler, timed } from './bench-tools';
@@ -62,7 +63,7 @@ async function main() {
     say('full load …');
     stage(fullFile);
     const source = new LocalSource(bucket);
-    const loader = new BusinessUnitLoader(bench.db, source, { loader: { maxBadLines: 10, maxBadRatio: 0.01, maxLineBytes: 64 << 20 } }, log);
+    const loader = new BusinessUnitLoader(bench.db, source, { loader: loadConfig({}).loader }, log);
     global.gc?.();
     const loadRss = rssSampler();
     const full = await timed(() => loader.loadOnce(bench.bu));
@@ -153,7 +154,7 @@ async function main() {
       const one = await loadTest(() => gql(`query One($id: ID!) { product(businessUnit: "bak", entityId: $id) { ${FIELDS} } }`, { id: randomId() }, (d) => !!d.product)(), CLIENTS, 2000, 60);
       const oneBase = await loadTest(() => plain(() => `${baseline.url}/product?id=${randomId()}`, (d) => !!d.entityId)(), CLIENTS, 2000, 60);
       const page = await loadTest(() => gql(`query Page($after: String) { products(businessUnit: "bak", first: 100, after: $after) { nodes { ${FIELDS} } } }`,
-        { after: Buffer.from(JSON.stringify({ k: randomAfter() })).toString('base64url') }, (d) => d.products.nodes.length === 100)(), CLIENTS, 400, 90);
+        { after: encodeCursor(randomAfter()) }, (d) => d.products.nodes.length === 100)(), CLIENTS, 400, 90);
       const pageBase = await loadTest(() => plain(() => `${baseline.url}/products?after=${randomAfter()}`, (d) => d.length === 100)(), CLIENTS, 400, 90);
       for (const [name, g, b] of [['product(entityId)', one, oneBase], ['products(first: 100) with items, categories', page, pageBase]] as const) {
         rows.push({
