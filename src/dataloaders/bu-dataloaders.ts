@@ -6,6 +6,7 @@ import { ChannelNodeEntity, EntityLinkEntity, ItemEntity, ProductEntity, Resourc
 import type { OwnerType } from '../entities/resource.entity';
 import { ChannelNodeLoaders } from './channel-node-loaders';
 import { entitiesFromRows } from '../db/entity-rows';
+import { groupBy } from './group-by';
 
 export interface OwnerKey {
   ownerType: OwnerType;
@@ -13,17 +14,6 @@ export interface OwnerKey {
 }
 
 const ownerKey = (k: OwnerKey) => `${k.ownerType}:${k.entityId}`;
-
-function groupBy<T>(rows: T[], keyOf: (row: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const row of rows) {
-    const key = keyOf(row);
-    let group = groups.get(key);
-    if (!group) groups.set(key, (group = []));
-    group.push(row);
-  }
-  return groups;
-}
 
 /**
  * Per-request, per-BU batching for every field that crosses a table: one SQL statement per field

@@ -3,7 +3,9 @@ import { EntityManager } from 'typeorm';
 import { BusinessUnit } from '../db/business-unit';
 import { Database } from '../db/database';
 import { ChannelNodeEntity, ProductEntity } from '../entities';
+import { entitiesFromRows } from '../db/entity-rows';
 import { CHILD_LINK_SQL } from '../services/channel-node.service';
+import { groupBy } from './group-by';
 import { Page, checkPageSize, decodeCursor, toPage } from '../services/pagination';
 
 /** Where a node hangs: its live parent and its 0-based position among that parent's children. */
@@ -18,23 +20,6 @@ export interface NodeProductsArgs {
   countTotal: boolean;
 }
 
-/** A raw row of a tracked table (`SELECT t.*`), as node-postgres returns it. */
-interface TrackedRow {
-  entity_id: string; field_set_id: string | null; attributes: Record<string, unknown>; extra: Record<string, unknown> | null;
-  content_hash: string; deleted: boolean; deleted_at: Date | null; deleted_by_file: string | null;
-  source_file: string; event_id: string; updated_at: Date;
-}
-
-function fromRow<T extends ChannelNodeEntity | ProductEntity>(target: T, r: TrackedRow): T {
-  return Object.assign(target, {
-    entityId: String(r.entity_id), fieldSetId: r.field_set_id, attributes: r.attributes, extra: r.extra,
-    contentHash: r.content_hash, deleted: r.deleted, deletedAt: r.deleted_at, deletedByFile: r.deleted_by_file,
-    sourceFile: r.source_file, eventId: String(r.event_id), updatedAt: r.updated_at,
-  });
-}
-const toNode = (r: TrackedRow) => fromRow(new ChannelNodeEntity(), r);
-const toProduct = (r: TrackedRow & { product_id: string | null }) => Object.assign(fromRow(new ProductEntity(), r), { productId: r.product_id });
-
 /**
  * Per-request batching for the category tree: parent, position, children, and a page of a node's
  * products, one statement per field and level whatever the number of nodes. Deleted nodes and
@@ -48,9 +33,9 @@ export class ChannelNodeLoaders {
 
   constructor(private readonly db: Database, private readonly bu: BusinessUnit) {
     this.nodeById = new DataLoader(async (ids) => {
-      const rows: TrackedRow[] = await this.read((m) => m.query(
-        'SELECT n.* FROM channel_node n WHERE n.entity_id = ANY($1::bigint[]) AND NOT n.deleted', [ids]));
-      const byId = new Map(rows.map((r) => [String(r.entity_id), toNode(r)]));
+      const nodes = await this.read(async (m) => entitiesFromRows(m, ChannelNodeEntity, await m.query(
+        'SELECT n.* FROM channel_node n WHERE n.entity_id = ANY($1::bigint[]) AND NOT n.deleted', [ids])));
+      const byId = new Map(nodes.map((n) => [n.entityId, n]));
       return ids.map((id) => byId.get(id) ?? null);
     });
     this.placement = new DataLoader(async (ids) => {
@@ -68,20 +53,22 @@ export class ChannelNodeLoaders {
       return ids.map((id) => byChild.get(id) ?? { parentId: null, sortOrder: 0 });
     });
     this.children = new DataLoader(async (ids) => {
-      const rows: (TrackedRow & { parent_id: string })[] = await this.read((m) => m.query(
-        `SELECT l.owner_entity_id AS parent_id, n.*
-         FROM entity_link l JOIN channel_node n ON n.entity_id = l.other_entity_id AND NOT n.deleted
-         WHERE ${CHILD_LINK_SQL} AND l.owner_entity_id = ANY($1::bigint[])
-         ORDER BY l.owner_entity_id, l.sort_order`, [ids]));
-      const groups = new Map<string, ChannelNodeEntity[]>();
-      for (const r of rows) {
-        const key = String(r.parent_id);
-        const group = groups.get(key) ?? [];
-        // A child listed twice keeps its first position.
-        if (!group.some((n) => n.entityId === String(r.entity_id))) group.push(toNode(r));
-        groups.set(key, group);
-      }
-      return ids.map((id) => groups.get(id) ?? []);
+      const rows = await this.read(async (m) => {
+        const raw: { parent_id: string }[] = await m.query(
+          `SELECT l.owner_entity_id AS parent_id, n.*
+           FROM entity_link l JOIN channel_node n ON n.entity_id = l.other_entity_id AND NOT n.deleted
+           WHERE ${CHILD_LINK_SQL} AND l.owner_entity_id = ANY($1::bigint[])
+           ORDER BY l.owner_entity_id, l.sort_order`, [ids]);
+        const nodes = entitiesFromRows(m, ChannelNodeEntity, raw);
+        return raw.map((r, i) => ({ parentId: String(r.parent_id), node: nodes[i] }));
+      });
+      const groups = groupBy(rows, (r) => r.parentId);
+      // A child listed twice keeps its first position.
+      const firstOnly = (group: typeof rows) => {
+        const seen = new Set<string>();
+        return group.filter((r) => !seen.has(r.node.entityId) && seen.add(r.node.entityId));
+      };
+      return ids.map((id) => firstOnly(groups.get(id) ?? []).map((r) => r.node));
     });
   }
 
@@ -98,7 +85,7 @@ export class ChannelNodeLoaders {
   private async productPagesOf(ids: readonly string[], size: number, afterKey: string, countTotal: boolean): Promise<Page<ProductEntity>[]> {
     return this.db.withBu(this.bu, async (m) => {
       // One LATERAL probe per node on channel_node_product's primary key (channel_node_id, product_entity_id).
-      const rows: (TrackedRow & { product_id: string | null; node_id: string })[] = await m.query(
+      const rows: { node_id: string }[] = await m.query(
         `SELECT n.id AS node_id, p.*
          FROM unnest($1::bigint[]) AS n(id)
          CROSS JOIN LATERAL (
@@ -113,13 +100,10 @@ export class ChannelNodeLoaders {
            WHERE cp.channel_node_id = ANY($1::bigint[]) GROUP BY cp.channel_node_id`, [ids]);
         for (const r of countRows) counts.set(String(r.node_id), r.n);
       }
-      const groups = new Map<string, ProductEntity[]>();
-      for (const r of rows) {
-        const group = groups.get(String(r.node_id)) ?? [];
-        group.push(toProduct(r));
-        groups.set(String(r.node_id), group);
-      }
-      return ids.map((id) => toPage(groups.get(id) ?? [], size, countTotal ? counts.get(id) ?? 0 : Number.NaN, (p) => p.entityId));
+      const products = entitiesFromRows(m, ProductEntity, rows);
+      const groups = groupBy(rows.map((r, i) => ({ nodeId: String(r.node_id), product: products[i] })), (r) => r.nodeId);
+      return ids.map((id) => toPage((groups.get(id) ?? []).map((r) => r.product), size, countTotal ? counts.get(id) ?? 0 : Number.NaN,
+        (p) => p.entityId));
     }, { readOnly: true, isolation: 'REPEATABLE READ' });
   }
 
