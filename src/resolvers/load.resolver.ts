@@ -1,7 +1,9 @@
-import { Arg, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { GraphQLResolveInfo } from 'graphql';
+import { Arg, Ctx, Info, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { BusinessUnit } from '../db/business-unit';
 import { RequestContext, businessUnitOf } from '../server/request-context';
 import { LoadStatusView } from '../services/load-status.service';
+import { selectsField } from './selection';
 import { connection } from './types/page-info.type';
 import {
   BusinessUnitType, LoadEventConnection, LoadEventFilterInput, LoadEventType, LoadStatusType,
@@ -27,13 +29,14 @@ export class LoadResolver {
   @Query(() => LoadEventConnection, { description: 'The load event log, newest first.' })
   async loadEvents(
     @Ctx() ctx: RequestContext,
+    @Info() info: GraphQLResolveInfo,
     @Arg('businessUnit', () => String) businessUnit: string,
     @Arg('filter', () => LoadEventFilterInput, { nullable: true }) filter?: LoadEventFilterInput | null,
     @Arg('first', () => Int, { nullable: true, defaultValue: 100 }) first?: number | null,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ): Promise<LoadEventConnection> {
     const bu = businessUnitOf(ctx, businessUnit);
-    const page = await ctx.services.loadLog.listEvents(bu, filter ?? {}, first, after);
+    const page = await ctx.services.loadLog.listEvents(bu, filter ?? {}, first, after, { countTotal: selectsField(info, 'totalCount') });
     return connection(page, LoadEventType.from);
   }
 
@@ -46,13 +49,14 @@ export class LoadResolver {
   @Query(() => QuarantinedLineConnection, { description: 'Lines that could not be applied, newest first.' })
   async quarantinedLines(
     @Ctx() ctx: RequestContext,
+    @Info() info: GraphQLResolveInfo,
     @Arg('businessUnit', () => String) businessUnit: string,
     @Arg('sourceFile', () => String, { nullable: true }) sourceFile?: string | null,
     @Arg('first', () => Int, { nullable: true, defaultValue: 100 }) first?: number | null,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ): Promise<QuarantinedLineConnection> {
     const bu = businessUnitOf(ctx, businessUnit);
-    const page = await ctx.services.loadLog.listQuarantined(bu, sourceFile, first, after);
+    const page = await ctx.services.loadLog.listQuarantined(bu, sourceFile, first, after, { countTotal: selectsField(info, 'totalCount') });
     return connection(page, QuarantinedLineType.from);
   }
 

@@ -57,6 +57,11 @@ export function parseEntityIds(ids: readonly string[] | null | undefined, what: 
   return ids.map(String);
 }
 
+export interface ListOptions {
+  /** false: skip counting the matches (the caller did not select totalCount). */
+  countTotal?: boolean;
+}
+
 /** count(*) of a query builder's rows (TypeORM's getCount counts DISTINCT keys: a needless sort). */
 export async function countOf<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>): Promise<number> {
   const row = await qb.clone().select('count(*)::int', 'n').orderBy().getRawOne<{ n: number }>();

@@ -5,7 +5,7 @@ import { entitiesFromRows } from '../db/entity-rows';
 import { ItemEntity, ProductEntity } from '../entities';
 import { badInput } from '../errors/domain-error';
 import { keysetRows } from './keyset-page';
-import { Page, checkPageSize, countOf, decodeCursor, parseEntityIds, toPage } from './pagination';
+import { ListOptions, Page, checkPageSize, countOf, decodeCursor, parseEntityIds, toPage } from './pagination';
 
 export interface AttributeCondition {
   attributeId: string;
@@ -31,10 +31,6 @@ export interface ItemQuery {
   includeDeleted?: boolean | null;
 }
 
-export interface ListOptions {
-  /** false: skip counting the matches (the caller did not select totalCount). */
-  countTotal?: boolean;
-}
 
 /** One way an attribute can equal the value: `attributes @> contains`, unless one of `unlessText` locales holds text. */
 export interface AttributeMatch {
