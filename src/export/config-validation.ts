@@ -1,6 +1,7 @@
 import { templateProblems } from './template-compiler';
 import { CsvEncoding, LineEnding, MappingConfig, Quoting, TemplateConfig } from './template-types';
 import { transformationProblem } from './transformations';
+import { DECORATOR_TYPE, FIELD_NAME, FILE_NAME } from './config-names';
 
 /**
  * Save-time validation of the export configuration, shared by the API and the config import:
@@ -92,8 +93,6 @@ export function validateTemplate(t: TemplateConfig): string[] {
   return [...problems, ...templateProblems(t)];
 }
 
-const FIELD = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const MAPPING_ENTITIES: Record<string, 'Item' | 'Product'> = { item: 'Item', product: 'Product' };
 
 export function normalizeMapping(input: MappingInput): { mapping: Omit<MappingConfig, 'id'>; problems: string[] } {
@@ -101,7 +100,7 @@ export function normalizeMapping(input: MappingInput): { mapping: Omit<MappingCo
   const entity = MAPPING_ENTITIES[input.inriverEntity.trim().toLowerCase()];
   if (!entity) problems.push(`inriver_entity "${input.inriverEntity}": use Item or Product (long files have one row per item; Product fields are inherited)`);
   const field = input.inriverField.trim();
-  if (!FIELD.test(field)) problems.push(`inriver_field "${input.inriverField}" is not an attribute id (letters, digits and _)`);
+  if (!FIELD_NAME.test(field)) problems.push(`inriver_field "${input.inriverField}" is not an attribute id (letters, digits and _)`);
   const csv = input.heilerCsv.trim();
   if (!FILE_NAME.test(csv)) problems.push(`heiler_csv "${input.heilerCsv}" is not a file name`);
   const column = input.heilerColumn.trim();
@@ -126,7 +125,6 @@ export function canonicalDecoratorEntityType(value: string): string | null {
   return DECORATOR_ENTITY_TYPES[value.trim().toLowerCase()] ?? null;
 }
 
-const DECORATOR_TYPE = /^[A-Za-z0-9_-]+$/;
 
 export function normalizeDecorator(input: DecoratorInput): { decorator: DecoratorInput; problems: string[] } {
   const problems: string[] = [];

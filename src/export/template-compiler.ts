@@ -7,6 +7,7 @@ import {
 import { ColumnConfig, CompilerApi, ConfigProblem, EvalContext, Getter, InternalColumn, MappingConfig, Row, TemplateConfig } from './template-types';
 import { TransformationError, compileTransformation } from './transformations';
 import { renderDefault } from './value-render';
+import { DECORATOR_TYPE, FIELD_NAME, FILE_NAME } from './config-names';
 
 /**
  * Turns a template's configuration into one SQL query (only the fields its columns need, so a
@@ -37,8 +38,6 @@ export interface CompiledTemplate {
   skip?(row: Row, ctx: EvalContext): boolean;
 }
 
-const FIELD = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const DECORATOR_TYPE = /^[A-Za-z0-9_-]+$/;
 const SCOPE_ALIASES: Record<string, EntityScope> = { Category: 'ChannelNode' };
 
 /** The SQL of the internal columns (the aliases of the row sources that have them). */
@@ -123,7 +122,7 @@ class TemplateCompiler implements CompilerApi {
     if (target !== spec.self && !spec.related.includes(target)) {
       throw new ConfigProblem(`"${t}": ${this.rowSource} rows reach ${[spec.self, ...spec.related].join(', ')}, not ${target}`);
     }
-    if (!FIELD.test(field)) throw new ConfigProblem(`"${t}" is not a field name (letters, digits and _)`);
+    if (!FIELD_NAME.test(field)) throw new ConfigProblem(`"${t}" is not a field name (letters, digits and _)`);
     const envelope = ENVELOPE_FIELDS[target].includes(field);
     if (target === 'Attribute' && !envelope) {
       throw new ConfigProblem(`"${t}": an attribute definition has the fields ${ENVELOPE_FIELDS.Attribute.join(', ')}`);
@@ -222,8 +221,6 @@ class TemplateCompiler implements CompilerApi {
     };
   }
 }
-
-const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /** Problems with the file-level settings of a template (everything but its columns). */
 export function templateSettingsProblems(t: Pick<TemplateConfig, 'name' | 'rowSource' | 'delimiter'>): string[] {

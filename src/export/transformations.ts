@@ -1,5 +1,6 @@
 import { ExpressionArg, ExpressionCall, ExpressionSyntaxError, parsePipeline } from './expression-parser';
 import { RenderContext, isCvl, isLocaleString, isMultiCvl, pickLocale, renderDefault } from './value-render';
+import { LOCALE_CODE } from './config-names';
 
 /**
  * The closed set of value transformations a column (`transformation`) or a field mapping
@@ -21,7 +22,6 @@ interface StepSpec {
   arity: number | [number, number];
 }
 
-const LOCALE = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
 const DATE_TOKENS = /YYYY|SSS|MM|DD|HH|mm|ss/g;
 const HAS_DATE_TOKEN = /YYYY|SSS|MM|DD|HH|mm|ss/;
 
@@ -70,7 +70,7 @@ export const TRANSFORMATIONS: Record<string, StepSpec> = {
     usage: 'locale(fr-CA)', arity: 1,
     doc: 'LocaleString → the text in that locale, falling back to its language (fr-CA → fr), the BU default locale, then en.',
     build: ([locale]) => {
-      if (!LOCALE.test(locale)) throw new TransformationError(`locale(): "${locale}" is not a locale code such as en, fr or fr-CA`);
+      if (!LOCALE_CODE.test(locale)) throw new TransformationError(`locale(): "${locale}" is not a locale code such as en, fr or fr-CA`);
       return (v, ctx) => (isLocaleString(v) ? pickLocale(v, locale, ctx.defaultLocale) : v);
     },
   },

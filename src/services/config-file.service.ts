@@ -6,6 +6,7 @@ import { badInput } from '../errors/domain-error';
 import { readDefaultLocale, readMappings, readTemplates } from '../export/config-queries';
 import { normalizeDecorator, normalizeMapping, normalizeTemplate, validateTemplate } from '../export/config-validation';
 import { saveDefaultLocale, saveTemplate } from './export-config.service';
+import { LOCALE_CODE } from '../export/config-names';
 
 /**
  * The export configuration as one JSON file (`npm run config -- export|import`), so operators can
@@ -53,7 +54,6 @@ export interface ImportSummary {
   defaultLocale?: string;
 }
 
-const LOCALE = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
 
 export class ConfigFileService {
   constructor(private readonly db: Database) {}
@@ -85,7 +85,7 @@ export class ConfigFileService {
     }
     const file = parsed.data;
     const problems: string[] = [];
-    if (file.defaultLocale !== undefined && !LOCALE.test(file.defaultLocale)) problems.push(`defaultLocale "${file.defaultLocale}" is not a locale code`);
+    if (file.defaultLocale !== undefined && !LOCALE_CODE.test(file.defaultLocale)) problems.push(`defaultLocale "${file.defaultLocale}" is not a locale code`);
     const templates = (file.templates ?? []).map(normalizeTemplate);
     const names = new Set<string>();
     templates.forEach((t) => {

@@ -1,7 +1,7 @@
 import { EntityManager } from 'typeorm';
 import { BusinessUnit } from '../db/business-unit';
 import { Database } from '../db/database';
-import { DecoratorEntity, FieldMappingEntity } from '../entities';
+import { CsvTemplateEntity, DecoratorEntity, FieldMappingEntity } from '../entities';
 import { badInput, notFound } from '../errors/domain-error';
 import { DEFAULT_LOCALE_SETTING, readDefaultLocale, readMappings, readTemplates } from '../export/config-queries';
 import {
@@ -9,8 +9,8 @@ import {
   validateTemplate,
 } from '../export/config-validation';
 import { MappingConfig, TemplateConfig } from '../export/template-types';
+import { LOCALE_CODE } from '../export/config-names';
 
-const LOCALE = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
 
 const refuse = (what: string, problems: string[]) => badInput(`${what} not saved: ${problems.join('; ')}`, { problems });
 
@@ -45,10 +45,8 @@ export class ExportConfigService {
   }
 
   deleteTemplate(bu: BusinessUnit, name: string): Promise<boolean> {
-    return this.db.withBu(bu, async (m) => {
-      const rows: unknown[] = await m.query('DELETE FROM csv_templates WHERE name = $1 RETURNING name', [name]);
-      return deletedCount(rows) > 0;
-    });
+    // Its columns go with it (ON DELETE CASCADE).
+    return this.db.withBu(bu, async (m) => ((await m.getRepository(CsvTemplateEntity).delete({ name })).affected ?? 0) > 0);
   }
 
   listMappings(bu: BusinessUnit): Promise<MappingConfig[]> {
@@ -119,7 +117,7 @@ export class ExportConfigService {
   }
 
   async setDefaultLocale(bu: BusinessUnit, locale: string): Promise<void> {
-    if (!LOCALE.test(locale)) throw badInput(`default locale "${locale}" is not a locale code such as en or fr-CA`);
+    if (!LOCALE_CODE.test(locale)) throw badInput(`default locale "${locale}" is not a locale code such as en or fr-CA`);
     await this.db.withBu(bu, (m) => saveDefaultLocale(m, locale));
   }
 }
@@ -127,7 +125,7 @@ export class ExportConfigService {
 /** Inserts or replaces a (validated) template and its columns; the version goes up only when something changed. */
 export async function saveTemplate(m: EntityManager, t: TemplateConfig): Promise<boolean> {
   const [current] = await readTemplatesForUpdate(m, t.name);
-  if (current && shapeOf({ ...current, version: 0 }) === shapeOf(t)) return false;
+  if (current && shapeOf(current) === shapeOf(t)) return false;
   const version = current ? current.version + 1 : 1;
   await m.query(
     `INSERT INTO csv_templates (name, row_source, delimiter, enabled, header, quoting, line_ending, encoding, version, notes, updated_at)
@@ -158,10 +156,4 @@ export async function saveDefaultLocale(m: EntityManager, locale: string): Promi
   await m.query(
     `INSERT INTO export_setting (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value`,
     [DEFAULT_LOCALE_SETTING, locale]);
-}
-
-/** TypeORM returns [rows, count] for DELETE … RETURNING on PostgreSQL. */
-function deletedCount(result: unknown): number {
-  if (Array.isArray(result) && result.length === 2 && typeof result[1] === 'number') return result[1];
-  return Array.isArray(result) ? result.length : 0;
 }
