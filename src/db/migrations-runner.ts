@@ -61,10 +61,11 @@ export async function runMigrations(db: Database, units: readonly BusinessUnit[]
 }
 
 /** The versions a schema lacks (for readiness checks). */
-export async function pendingMigrations(db: Database, bu: BusinessUnit, dir: string): Promise<string[]> {
+/** Names of the migrations (as readMigrations lists them) that the BU's schema has not run. */
+export async function pendingMigrations(db: Database, bu: BusinessUnit, migrations: readonly Pick<MigrationFile, 'version' | 'name'>[]): Promise<string[]> {
   const rows = await db.query<{ version: string }>(
     `SELECT version FROM ${quoteIdent(bu.schema)}.schema_migration`,
   ).catch(() => [] as { version: string }[]);
   const done = new Set(rows.map((r) => r.version));
-  return readMigrations(dir).filter((m) => !done.has(m.version)).map((m) => m.name);
+  return migrations.filter((m) => !done.has(m.version)).map((m) => m.name);
 }

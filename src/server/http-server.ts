@@ -8,7 +8,7 @@ import cors from 'cors';
 import express from 'express';
 import { authenticate } from '../auth/principal';
 import { AppConfig } from '../config/config';
-import { pendingMigrations } from '../db/migrations-runner';
+import { pendingMigrations, readMigrations } from '../db/migrations-runner';
 import { DataLoaderRegistry } from '../dataloaders/bu-dataloaders';
 import { DomainError } from '../errors/domain-error';
 import { Logger } from '../logger';
@@ -57,10 +57,12 @@ export async function startHttpServer(config: AppConfig, services: Services, log
   app.get('/metrics', async (_req, res) => {
     res.type(registry.contentType).send(await registry.metrics());
   });
+  // The migration files cannot change under a running process: listed once, not on every probe.
+  const migrations = readMigrations(migrationsDir);
   app.get('/readyz', async (_req, res) => {
     try {
       await services.db.query('SELECT 1');
-      const pending = (await Promise.all(config.businessUnits.map(async (bu) => ({ bu: bu.code, pending: await pendingMigrations(services.db, bu, migrationsDir) }))))
+      const pending = (await Promise.all(config.businessUnits.map(async (bu) => ({ bu: bu.code, pending: await pendingMigrations(services.db, bu, migrations) }))))
         .filter((p) => p.pending.length);
       if (pending.length) res.status(503).json({ status: 'migrations pending', pending });
       else res.json({ status: 'ready' });
