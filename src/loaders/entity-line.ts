@@ -190,12 +190,33 @@ export function parseEntityValue(value: unknown): LineResult {
   }
 }
 
+/** A line of a product or channel file, refused with its reason when PostgreSQL could not store it. */
 export function parseEntityLine(text: string): LineResult {
+  if (text.includes('\\u0000')) return { ok: false, reason: 'contains \\u0000, which PostgreSQL cannot store in text or JSONB' };
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
     return { ok: false, reason: `not valid JSON: ${(err as Error).message}` };
   }
-  return parseEntityValue(value);
+  const result = parseEntityValue(value);
+  // Only an escape can make a lone surrogate (raw bytes decode to U+FFFD), so most lines skip the walk.
+  if (result.ok && SURROGATE_ESCAPE.test(text) && hasLoneSurrogate(result.line)) {
+    return { ok: false, reason: 'contains a lone UTF-16 surrogate escape (e.g. \\ud800 without its pair), which PostgreSQL cannot store in JSONB' };
+  }
+  return result;
 }
+
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** jsonb rejects a lone surrogate anywhere (key or value): such a line would fail the whole file's transaction. */
+function hasLoneSurrogate(value: unknown): boolean {
+  if (typeof value === 'string') return LONE_SURROGATE.test(value);
+  if (Array.isArray(value)) return value.some(hasLoneSurrogate);
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value).some(([k, v]) => LONE_SURROGATE.test(k) || hasLoneSurrogate(v));
+  }
+  return false;
+}
+

@@ -184,13 +184,7 @@ export class FileLoader {
         });
         continue;
       }
-      let result = rec.text.includes('\\u0000')
-        ? { ok: false as const, reason: 'contains \\u0000, which PostgreSQL cannot store in text or JSONB' }
-        : parseEntityLine(rec.text);
-      // Only an escape can make a lone surrogate (raw bytes decode to U+FFFD), so most lines skip the walk.
-      if (result.ok && SURROGATE_ESCAPE.test(rec.text) && hasLoneSurrogate(result.line)) {
-        result = { ok: false as const, reason: 'contains a lone UTF-16 surrogate escape (e.g. \\ud800 without its pair), which PostgreSQL cannot store in JSONB' };
-      }
+      const result = parseEntityLine(rec.text);
       if (!result.ok) {
         await run.quarantine(ctx, { lineNumber: rec.lineNumber, reason: result.reason, rawLine: rec.text });
         continue;
@@ -278,18 +272,6 @@ class FileRun {
   }
 }
 
-const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/** jsonb rejects a lone surrogate anywhere (key or value): such a line would fail the whole file's transaction. */
-function hasLoneSurrogate(value: unknown): boolean {
-  if (typeof value === 'string') return LONE_SURROGATE.test(value);
-  if (Array.isArray(value)) return value.some(hasLoneSurrogate);
-  if (value !== null && typeof value === 'object') {
-    return Object.entries(value).some(([k, v]) => LONE_SURROGATE.test(k) || hasLoneSurrogate(v));
-  }
-  return false;
-}
 
 async function insertQuarantined(db: Queryable, sourceFile: string, lines: Quarantined[], eventId: string): Promise<void> {
   if (!lines.length) return;
