@@ -56,8 +56,17 @@ export class CategoryTree {
     return field === 'EntityId' ? n.id : (n.attributes[field] ?? null);
   }
 
+  /** Paths already walked: a tree serves one export, and its rows ask for the same few nodes again and again. */
+  private readonly paths = new Map<string, readonly string[]>();
+
   /** Root first, this node last; a cycle in bad data stops at the first repeat. */
-  pathOf(id: string): string[] {
+  pathOf(id: string): readonly string[] {
+    let known = this.paths.get(id);
+    if (!known) this.paths.set(id, (known = this.walkUp(id)));
+    return known;
+  }
+
+  private walkUp(id: string): string[] {
     const path: string[] = [];
     const seen = new Set<string>();
     let cur: string | null = this.nodes.has(id) ? id : null;
