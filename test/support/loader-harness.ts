@@ -73,14 +73,7 @@ export async function loaderHarness(opts: {
       (await q(`SELECT source_key FROM load_event WHERE event_type = 'file_complete' AND replay_date IS NULL ORDER BY id`, [], code))
         .map((r) => r.source_key),
     /** Every row of every current-state table, ordered, for before/after comparisons. */
-    dump: async (code = 'bak'): Promise<Record<string, unknown[]>> => {
-      const out: Record<string, unknown[]> = {};
-      for (const table of STATE_TABLES) {
-        const [row] = await q(`SELECT coalesce(jsonb_agg(to_jsonb(t) ORDER BY to_jsonb(t)::text), '[]'::jsonb) AS rows FROM ${table} t`, [], code);
-        out[table] = row.rows;
-      }
-      return out;
-    },
+    dump: (code = 'bak') => comparableState(q, code, []),
     /** The state without what differs between two loads of the same files (event ids, times). */
     state: (code = 'bak') => comparableState(q, code),
     /** The state a fresh database reaches loading the source as it is now, from the beginning. */
@@ -108,12 +101,13 @@ export async function loaderHarness(opts: {
 const VOLATILE = ['event_id', 'updated_at', 'deleted_at'];
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-async function comparableState(q: (sql: string, params?: unknown[], code?: string) => Promise<any[]>, code: string): Promise<Record<string, unknown[]>> {
+async function comparableState(q: (sql: string, params?: unknown[], code?: string) => Promise<any[]>, code: string,
+  volatile: string[] = VOLATILE): Promise<Record<string, unknown[]>> {
   const out: Record<string, unknown[]> = {};
   for (const table of STATE_TABLES) {
     const [row] = await q(
       `SELECT coalesce(jsonb_agg(to_jsonb(t) - $1::text[] ORDER BY (to_jsonb(t) - $1::text[])::text), '[]'::jsonb) AS rows FROM ${table} t`,
-      [VOLATILE], code);
+      [volatile], code);
     out[table] = row.rows;
   }
   return out;
