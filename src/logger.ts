@@ -18,12 +18,15 @@ export function serializeError(err: unknown): unknown {
   return out;
 }
 
-/** Structured JSON logs; every line about a BU, file or event carries those ids as fields. */
+/**
+ * Structured JSON logs on stderr (stdout carries only a command's result, so `> result.json` works);
+ * every line about a BU, file or event carries those ids as fields.
+ */
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   const options: pino.LoggerOptions = {
     level, base: { service: 'pim-accumulator' }, timestamp: pino.stdTimeFunctions.isoTime, serializers: { err: serializeError },
   };
-  return destination ? pino(options, destination) : pino(options);
+  return pino(options, destination ?? pino.destination({ dest: 2, sync: true }));
 }
 
 /** How often long loads and exports log a progress line. */

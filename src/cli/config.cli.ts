@@ -1,28 +1,25 @@
-import { Command } from 'commander';
 import fs from 'node:fs';
+import path from 'node:path';
 import { connectDatabase } from '../db/connect';
-import { DomainError } from '../errors/domain-error';
+import { badInput } from '../errors/domain-error';
 import { ConfigFileService } from '../services/config-file.service';
-import { runCli, selectBusinessUnits } from './cli-runtime';
+import { ExitCode, cliCommand, runCli, selectBusinessUnits } from './cli-runtime';
 
 /**
  * The export configuration as a JSON file, for version control and bulk setup:
- *   npm run config -- export --bu bak [--out bak-export-config.json]
- *   npm run config -- import --bu bak bak-export-config.json [--dry-run]
+ *   npm run -s config -- export --bu bak [--out bak-export-config.json]
+ *   npm run -s config -- import --bu bak bak-export-config.json [--dry-run]
  */
-const program = new Command('config').description('Export or import the CSV export configuration (templates, field mappings, decorators) of a business unit.');
+const program = cliCommand('config').description('Export or import the CSV export configuration (templates, field mappings, decorators) '
+  + 'of a business unit. Exit code: 0 done, 2 refused (unknown business unit, unreadable or invalid file: nothing saved) or bad arguments, 1 error.');
 
-function connectAndRun(code: string, fn: (files: ConfigFileService, bu: ReturnType<typeof selectBusinessUnits>[number]) => Promise<number>) {
-  void runCli(async (config, log) => {
+function connectAndRun(code: string, fn: (files: ConfigFileService, bu: ReturnType<typeof selectBusinessUnits>[number]) => Promise<ExitCode>) {
+  void runCli(async (config, log, scope) => {
     const [bu] = selectBusinessUnits(config, [code]);
     const database = await connectDatabase(config, log, { poolSize: 2 });
+    scope.closeOnSignal(() => database.close());
     try {
       return await fn(new ConfigFileService(database.db), bu);
-    } catch (err) {
-      if (!(err instanceof DomainError)) throw err;
-      const problems = (err.details?.problems as string[] | undefined) ?? [err.message];
-      console.error(`error: ${err.message.split(':')[0]}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-      return 1;
     } finally {
       await database.close();
     }
@@ -30,14 +27,19 @@ function connectAndRun(code: string, fn: (files: ConfigFileService, bu: ReturnTy
 }
 
 program.command('export')
-  .description('Write the configuration as JSON (to stdout, or --out).')
+  .description('Write the configuration as JSON (to stdout, or --out; its folder is created).')
   .requiredOption('--bu <code>', 'business unit code')
   .option('--out <file>', 'file to write')
   .action((o: { bu: string; out?: string }) => connectAndRun(o.bu, async (files, bu) => {
     const text = `${JSON.stringify(await files.exportConfig(bu), null, 2)}\n`;
-    if (o.out) fs.writeFileSync(o.out, text);
-    else process.stdout.write(text);
-    return 0;
+    if (o.out) {
+      fs.mkdirSync(path.dirname(path.resolve(o.out)), { recursive: true });
+      fs.writeFileSync(o.out, text);
+      process.stdout.write(`${JSON.stringify({ businessUnit: bu.code, written: path.resolve(o.out), bytes: Buffer.byteLength(text) })}\n`);
+    } else {
+      process.stdout.write(text);
+    }
+    return ExitCode.Ok;
   }));
 
 program.command('import')
@@ -51,11 +53,11 @@ program.command('import')
     try {
       raw = JSON.parse(fs.readFileSync(file, 'utf8'));
     } catch (err) {
-      throw new Error(`cannot read ${file} as JSON: ${(err as Error).message}`);
+      throw badInput(`cannot read ${file} as JSON: ${(err as Error).message}`);
     }
     const summary = await files.importConfig(bu, raw, { dryRun: !!o.dryRun });
     process.stdout.write(`${JSON.stringify({ businessUnit: bu.code, ...summary }, null, 2)}\n`);
-    return 0;
+    return ExitCode.Ok;
   }));
 
 program.parse();

@@ -1,15 +1,16 @@
-import { Command } from 'commander';
 import os from 'node:os';
 import { connectDatabase } from '../db/connect';
+import { badInput } from '../errors/domain-error';
 import { ExportRunner } from '../export/export-runner';
 import { createExportStore } from '../export/export-store';
 import { ExportWorker } from '../export/export-worker';
 import { ExportJobService } from '../services/export-job.service';
-import { runCli, selectBusinessUnits } from './cli-runtime';
+import { ExitCode, cliCommand, runCli, selectBusinessUnits } from './cli-runtime';
 
-const program = new Command('export')
+const program = cliCommand('export')
   .description('Queue a full CSV export of a business unit (as requestExport does) and, with --wait, run it here and wait for it. '
-    + 'Exit code: 0 succeeded (or queued, without --wait), 3 the export failed, 4 --timeout passed, 1 error.')
+    + 'Exit code: 0 succeeded (or queued, without --wait), 3 the export failed, 4 --timeout passed, '
+    + '2 refused (unknown business unit or template, idempotency key used with other templates) or bad arguments, 1 error.')
   .requiredOption('--bu <code>', 'business unit code')
   .option('--templates <names>', 'comma list of template (file) names; default: every enabled template')
   .option('--idempotency-key <key>', 'same key => same job (an Airflow retry reuses the job instead of starting another)')
@@ -20,11 +21,13 @@ const program = new Command('export')
 const opts = program.opts<{ bu: string; templates?: string; idempotencyKey?: string; wait?: boolean; timeout: string }>();
 const POLL_MS = 1000;
 
-void runCli(async (config, log) => {
+void runCli(async (config, log, scope) => {
+  const startedAt = Date.now();
   const [bu] = selectBusinessUnits(config, [opts.bu]);
   const timeoutMs = Number(opts.timeout) * 1000;
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new Error(`--timeout must be a positive number of seconds, got ${opts.timeout}`);
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw badInput(`--timeout must be a positive number of seconds, got ${opts.timeout}`);
   const database = await connectDatabase(config, log, { poolSize: 4 });
+  scope.closeOnSignal(() => database.close());
   const store = createExportStore(config.exportTarget, config.s3);
   const worker = opts.wait ? new ExportWorker(database.db, new ExportRunner(database.db, store, log), [bu], log) : null;
   try {
@@ -37,18 +40,18 @@ void runCli(async (config, log) => {
     });
     if (worker) {
       worker.start(POLL_MS);
-      const deadline = Date.now() + timeoutMs;
+      const deadline = startedAt + timeoutMs;
       while (job.status === 'QUEUED' || job.status === 'RUNNING') {
         if (Date.now() > deadline) {
           process.stdout.write(`${JSON.stringify({ businessUnit: bu.code, jobId: job.id, status: job.status, timedOut: true })}\n`);
-          return 4;
+          return ExitCode.TimedOut;
         }
         await new Promise((r) => setTimeout(r, POLL_MS));
         job = (await jobs.get(bu, job.id))!;
       }
     }
     process.stdout.write(`${JSON.stringify({ businessUnit: bu.code, ...job }, null, 2)}\n`);
-    return job.status === 'FAILED' ? 3 : 0;
+    return job.status === 'FAILED' ? ExitCode.Failed : ExitCode.Ok;
   } finally {
     await worker?.stop();
     await store.close();

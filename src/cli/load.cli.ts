@@ -1,19 +1,19 @@
-import { Command } from 'commander';
 import { connectDatabase } from '../db/connect';
 import { BusinessUnitLoader, PassResult } from '../loaders/business-unit-loader';
 import { LoadScheduler } from '../loaders/load-scheduler';
 import { createSource } from '../loaders/source-factory';
-import { runCli, selectBusinessUnits } from './cli-runtime';
+import { ExitCode, cliCommand, runCli, selectBusinessUnits } from './cli-runtime';
 
-const program = new Command('load')
-  .description('Load pending inRiver files into PostgreSQL. Exit code: 0 all done, 3 a BU is blocked or a file failed, 1 error.')
+const program = cliCommand('load')
+  .description('Load pending inRiver files into PostgreSQL. Prints one JSON line per business unit. Exit code: 0 caught up, '
+    + '3 a BU is blocked or a file failed, 1 error or another loader holds a BU (retry later), 2 bad arguments or configuration.')
   .option('--bu <code...>', 'business unit code(s), or "all" (default: all configured)')
   .option('--once', 'one pass per BU, then exit (for Airflow tasks); without it, keep polling')
   .parse();
 
 const opts = program.opts<{ bu?: string[]; once?: boolean }>();
 
-void runCli(async (config, log) => {
+void runCli(async (config, log, scope) => {
   const units = selectBusinessUnits(config, opts.bu);
   const database = await connectDatabase(config, log, { poolSize: 4 });
   const source = createSource(config.source, config.s3);
@@ -22,18 +22,17 @@ void runCli(async (config, log) => {
     if (!opts.once) {
       const scheduler = new LoadScheduler(loader, units, log);
       scheduler.start(config.loadPollIntervalMs || 60_000);
-      await new Promise<void>((resolve) => {
-        process.once('SIGTERM', resolve);
-        process.once('SIGINT', resolve);
-      });
+      await new Promise<void>((resolve) => scope.stopSignal.addEventListener('abort', () => resolve(), { once: true }));
       await scheduler.stop();
-      return 0;
+      return ExitCode.Ok;
     }
-    let code = 0;
+    scope.closeOnSignal(() => database.close());
+    let code = ExitCode.Ok;
     for (const bu of units) {
       const result: PassResult = await loader.loadOnce(bu);
       process.stdout.write(`${JSON.stringify({ businessUnit: bu.code, ...result })}\n`);
-      if (result.status !== 'done') code = 3;
+      if (result.status === 'blocked' || result.status === 'failed') code = ExitCode.Failed;
+      else if (result.status === 'busy' && code === ExitCode.Ok) code = ExitCode.Error;
     }
     return code;
   } finally {

@@ -1,21 +1,22 @@
-import { Command } from 'commander';
 import path from 'node:path';
 import { connectDatabase } from '../db/connect';
 import { runMigrations } from '../db/migrations-runner';
-import { runCli } from './cli-runtime';
+import { ExitCode, cliCommand, runCli } from './cli-runtime';
 
-new Command('migrate')
-  .description('Create or bring up to date the schema of every configured business unit (BUSINESS_UNITS).')
+cliCommand('migrate')
+  .description('Create or bring up to date the schema of every configured business unit (BUSINESS_UNITS). '
+    + 'Exit code: 0 done, 1 error, 2 bad configuration.')
   .parse();
 
-void runCli(async (config, log) => {
+void runCli(async (config, log, scope) => {
   const database = await connectDatabase(config, log, { poolSize: 2, migrate: false });
+  scope.closeOnSignal(() => database.close());
   try {
     const reports = await runMigrations(database.db, config.businessUnits, path.join(config.projectRoot, 'migrations'));
     for (const r of reports) {
       process.stdout.write(`${r.businessUnit} (${r.schema}): ${r.applied.length ? `applied ${r.applied.join(', ')}` : 'up to date'}\n`);
     }
-    return 0;
+    return ExitCode.Ok;
   } finally {
     await database.close();
   }

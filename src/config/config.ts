@@ -24,7 +24,7 @@ export interface LoaderLimits {
 }
 
 export interface AppConfig {
-  /** Undefined: the service starts an embedded PostgreSQL in `dataDir`. */
+  /** Undefined: the service uses an embedded PostgreSQL (`embedded`). */
   readonly databaseUrl?: string;
   readonly source: Location;
   readonly exportTarget: Location;
@@ -35,7 +35,8 @@ export interface AppConfig {
   readonly s3: { readonly endpoint?: string; readonly forcePathStyle: boolean; readonly region: string };
   readonly loadPollIntervalMs: number;
   readonly logLevel: string;
-  readonly dataDir: string;
+  /** The embedded PostgreSQL (used when `databaseUrl` is unset). */
+  readonly embedded: EmbeddedDatabaseSettings;
   /** Connections of the shared pool; each BU also gets a read-only pool of a quarter of it (at least 2). */
   readonly databasePoolSize: number;
   readonly loader: LoaderLimits;
@@ -43,6 +44,16 @@ export interface AppConfig {
   readonly projectRoot: string;
   /** Browser origins allowed to call /graphql cross-origin: a list, '*' for any, empty for none (same origin only). */
   readonly corsOrigins: readonly string[] | '*';
+}
+
+export interface EmbeddedDatabaseSettings {
+  /** Its data folder is `dataDir`/pg. */
+  readonly dataDir: string;
+  /** False when DATA_DIR is unset: as root, an unreachable default may then move to /var/lib. */
+  readonly dataDirChosen: boolean;
+  readonly port: number;
+  /** False when EMBEDDED_PG_PORT is unset: a taken default port is then replaced by a free one. */
+  readonly portChosen: boolean;
 }
 
 export interface ExportSettings {
@@ -157,7 +168,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     loadPollIntervalMs: parse(env, 'LOAD_POLL_INTERVAL_MS', intVar(0), 60_000),
     logLevel: parse(env, 'LOG_LEVEL', z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'),
-    dataDir: parse(env, 'DATA_DIR', z.string(), path.join(projectRoot, '.data')),
+    embedded: {
+      dataDir: parse(env, 'DATA_DIR', z.string().min(1), path.join(projectRoot, '.data')),
+      dataDirChosen: !!env.DATA_DIR?.trim(),
+      port: parse(env, 'EMBEDDED_PG_PORT', intVar(1).max(65535), 54329),
+      portChosen: !!env.EMBEDDED_PG_PORT?.trim(),
+    },
     databasePoolSize: parse(env, 'DATABASE_POOL_SIZE', intVar(2).max(500), 12),
     loader: {
       maxBadLines: parse(env, 'LOAD_MAX_BAD_LINES', intVar(0), 10),

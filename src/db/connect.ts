@@ -1,9 +1,8 @@
 import path from 'node:path';
-import { Client } from 'pg';
 import { AppConfig } from '../config/config';
 import { Logger } from '../logger';
 import { Database } from './database';
-import { startEmbeddedPostgres } from './embedded-postgres';
+import { embeddedPostgres } from './embedded-postgres';
 import { runMigrations } from './migrations-runner';
 
 export interface ConnectedDatabase {
@@ -13,20 +12,9 @@ export interface ConnectedDatabase {
   close(): Promise<void>;
 }
 
-async function answers(url: string): Promise<boolean> {
-  const client = new Client({ connectionString: url, connectionTimeoutMillis: 1000 });
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
- * Connects to DATABASE_URL, or starts the embedded PostgreSQL (reusing it when another process of
- * this project, e.g. the server while a CLI runs, already started it), then migrates every BU.
+ * Connects to DATABASE_URL, or to the embedded PostgreSQL (started here, or shared with the process
+ * of this checkout that started it, e.g. the server while a CLI runs), then migrates every BU.
  */
 export async function connectDatabase(config: AppConfig, log: Logger, options: { poolSize?: number; migrate?: boolean } = {}): Promise<ConnectedDatabase> {
   let url = config.databaseUrl;
@@ -36,30 +24,42 @@ export async function connectDatabase(config: AppConfig, log: Logger, options: {
     const u = new URL(url);
     description = `PostgreSQL at ${u.hostname}:${u.port || 5432}${u.pathname}`;
   } else {
-    const dir = path.join(config.dataDir, 'pg');
-    const embeddedUrl = `postgres://postgres:postgres@127.0.0.1:${process.env.EMBEDDED_PG_PORT ?? 54329}/postgres`;
-    if (await answers(embeddedUrl)) {
-      url = embeddedUrl;
-      description = `embedded PostgreSQL already running (${dir})`;
-    } else {
-      log.info({ dir }, 'no DATABASE_URL: starting the embedded PostgreSQL');
-      const embedded = await startEmbeddedPostgres(dir, (m) => log.warn(m));
-      url = embedded.url;
-      stopEmbedded = embedded.stop;
-      description = `embedded PostgreSQL, data in ${dir}`;
+    const embedded = await embeddedPostgres({
+      dataDir: path.join(config.embedded.dataDir, 'pg'), dataDirChosen: config.embedded.dataDirChosen,
+      port: config.embedded.port, portChosen: config.embedded.portChosen, projectRoot: config.projectRoot,
+      log: (message) => log.info(message),
+    });
+    url = embedded.url;
+    stopEmbedded = () => embedded.stop();
+    const where = `data in ${embedded.dataDir}${embedded.relocatedFrom ? ` (not ${embedded.relocatedFrom}: the "postgres" user cannot reach it)` : ''}`;
+    description = embedded.role === 'guest'
+      ? `embedded PostgreSQL on port ${embedded.port}, shared with the process that started it (${where})`
+      : `embedded PostgreSQL on port ${embedded.port}, ${where}`;
+  }
+  let db: Database | undefined;
+  try {
+    db = await Database.connect(url, { poolSize: options.poolSize ?? config.databasePoolSize });
+    if (options.migrate !== false) {
+      const reports = await runMigrations(db, config.businessUnits, path.join(config.projectRoot, 'migrations'));
+      for (const r of reports) if (r.applied.length) log.info(r, 'migrations applied');
     }
+  } catch (err) {
+    await db?.close().catch(() => undefined);
+    await stopEmbedded?.().catch(() => undefined);
+    throw err;
   }
-  const db = await Database.connect(url, { poolSize: options.poolSize ?? config.databasePoolSize });
-  if (options.migrate !== false) {
-    const reports = await runMigrations(db, config.businessUnits, path.join(config.projectRoot, 'migrations'));
-    for (const r of reports) if (r.applied.length) log.info(r, 'migrations applied');
-  }
+  const connected = db;
+  let closing: Promise<void> | null = null;
   return {
-    db,
+    db: connected,
     description,
-    async close() {
-      await db.close();
-      if (stopEmbedded) await stopEmbedded();
+    close() {
+      // Idempotent: a command's signal handler and its own cleanup may both close.
+      closing ??= (async () => {
+        await connected.close();
+        if (stopEmbedded) await stopEmbedded();
+      })();
+      return closing;
     },
   };
 }

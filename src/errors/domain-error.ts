@@ -5,6 +5,8 @@ export enum ErrorCode {
   Unauthenticated = 'UNAUTHENTICATED',
   Forbidden = 'FORBIDDEN',
   Conflict = 'CONFLICT',
+  /** Busy or not ready now (e.g. a load holds the lock): the same request may succeed later. */
+  Unavailable = 'UNAVAILABLE',
   Internal = 'INTERNAL',
 }
 

@@ -56,7 +56,7 @@ export class ReplayService {
       return { ...preview, dryRun: false, markedEvents: marked, replayEventId, restored };
     }), { waitMs: LOCK_WAIT_MS });
     if (!result.locked) {
-      throw new DomainError(ErrorCode.Conflict, `a load or another replay of ${bu.code} is still running after ${LOCK_WAIT_MS / 1000}s; try again`);
+      throw new DomainError(ErrorCode.Unavailable, `a load or another replay of ${bu.code} is still running after ${LOCK_WAIT_MS / 1000}s; try again`);
     }
     this.log.warn({ bu: bu.code, fromEventId, reason, markedEvents: result.value.markedEvents, restored: result.value.restored }, 'replay: state restored, events marked');
     this.afterReplay?.(bu);

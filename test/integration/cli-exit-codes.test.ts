@@ -1,0 +1,218 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { TempBucket, productLine } from '../support/bucket-factory';
+import { CliResult, buildCommands, runCommand, stdoutJson } from '../support/cli-process';
+import { PROJECT_ROOT, TestDatabase, createTestDatabase } from '../support/test-database';
+
+/**
+ * Every command × outcome of the README's exit-code table, through real child processes, with the
+ * embedded PostgreSQL (each command starts and stops its own server in a temp DATA_DIR) and with
+ * DATABASE_URL. stdout must hold only the result (JSON where it is JSON); logs go to stderr.
+ */
+
+let build: ReturnType<typeof buildCommands>;
+beforeAll(() => { build = buildCommands(); }, 120_000);
+afterAll(() => build?.remove());
+
+const GEM_BAD_FILE = 'GEM/PRODUCT/2026/04/ecommerce_20260416000000000_001.jsonl';
+
+function makeBucket(): TempBucket {
+  const bucket = new TempBucket().copyFrom(path.join(PROJECT_ROOT, 'samples', 'bucket'));
+  // Twenty lines that are not JSON: over LOAD_MAX_BAD_LINES (10), so the file fails and blocks GEM.
+  bucket.write(GEM_BAD_FILE, `${JSON.stringify(productLine({ id: 1 }))}\n${'{not json\n'.repeat(20)}`);
+  return bucket;
+}
+
+describe.each(['embedded', 'external'] as const)('commands and their exit codes, %s PostgreSQL', (mode) => {
+  let bucket: TempBucket;
+  let work: string;
+  let db: TestDatabase | undefined;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    bucket = makeBucket();
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'pim-cli-'));
+    fs.chmodSync(work, 0o755); // as root the embedded server's user must reach DATA_DIR
+    env = {
+      BUSINESS_UNITS: 'bak,gem', SOURCE_URL: `file://${bucket.root}`, EXPORT_URL: `file://${path.join(work, 'exports')}`,
+      LOG_LEVEL: 'info', EXPORT_POLL_INTERVAL_MS: '200',
+    };
+    if (mode === 'external') {
+      db = await createTestDatabase(['bak', 'gem']);
+      env.DATABASE_URL = db.url;
+    } else {
+      env.DATA_DIR = path.join(work, 'data');
+    }
+  }, 60_000);
+  afterAll(async () => {
+    await db?.close();
+    bucket?.remove();
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  const run = async (name: string, args: string[], extraEnv: Record<string, string> = {}): Promise<CliResult> => {
+    const result = await runCommand(build.dir, name, args, { ...env, ...extraEnv });
+    if (mode === 'embedded' && !extraEnv.DATA_DIR) {
+      // Whoever started the embedded server stopped it again.
+      expect(fs.existsSync(path.join(env.DATA_DIR, 'pg', 'postmaster.pid'))).toBe(false);
+    }
+    return result;
+  };
+  const expectExit = (result: CliResult, code: number) => {
+    if (result.code !== code) throw new Error(`exit ${result.code}, expected ${code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
+  };
+
+  describe('load', () => {
+    it('0 when caught up: one JSON line per business unit on stdout, logs on stderr', async () => {
+      const r = await run('load', ['--bu', 'bak', '--once']);
+      expectExit(r, 0);
+      expect(stdoutJson(r)).toEqual([{ businessUnit: 'bak', status: 'done', applied: 4 }]); // AttributeFile, channel, 2 product files
+      expect(r.stderr).toMatch(/"msg":"load pass done"/);
+    });
+
+    it('3 when a file fails, and 3 again while that file blocks the business unit', async () => {
+      const failed = await run('load', ['--bu', 'gem', '--once']);
+      expectExit(failed, 3);
+      const [first] = stdoutJson(failed) as { status: string; errorEventId: string }[];
+      expect(first).toMatchObject({ businessUnit: 'gem', status: 'failed' });
+      const blocked = await run('load', ['--bu', 'gem', '--once']);
+      expectExit(blocked, 3);
+      expect(stdoutJson(blocked)).toEqual([expect.objectContaining({ status: 'blocked', errorEventId: first.errorEventId })]);
+    });
+
+    it('2 for an unknown business unit, an unknown option and a bad setting', async () => {
+      const unknownBu = await run('load', ['--bu', 'nope', '--once']);
+      expectExit(unknownBu, 2);
+      expect(unknownBu.stdout).toBe('');
+      expect(unknownBu.stderr).toMatch(/unknown business unit "nope"; configured \(BUSINESS_UNITS\): bak, gem/);
+      const unknownOption = await run('load', ['--bogus']);
+      expectExit(unknownOption, 2);
+      expect(unknownOption.stderr).toMatch(/unknown option '--bogus'/);
+      const badSetting = await run('load', ['--once'], { LOAD_MAX_BAD_RATIO: '2' });
+      expectExit(badSetting, 2);
+      expect(badSetting.stderr).toMatch(/LOAD_MAX_BAD_RATIO/);
+    });
+
+    it('1 when the source cannot be read', async () => {
+      const r = await run('load', ['--bu', 'bak', '--once'], { SOURCE_URL: 's3://no-such-bucket-pim', S3_ENDPOINT: 'http://127.0.0.1:9', S3_FORCE_PATH_STYLE: 'true',
+        AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', AWS_MAX_ATTEMPTS: '1' });
+      expectExit(r, 1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/^error: /m);
+    });
+  });
+
+  describe('replay', () => {
+    it('0 for a dry run and for a replay whose reload catches up', async () => {
+      const dry = await run('replay', ['--bu', 'bak', '--from-event', '1', '--reason', 'cli test', '--dry-run']);
+      expectExit(dry, 0);
+      expect(stdoutJson(dry)).toEqual([expect.objectContaining({ businessUnit: 'bak', dryRun: true, fromEvent: '1' })]);
+      const done = await run('replay', ['--bu', 'bak', '--from-event', '1', '--reason', 'cli test']);
+      expectExit(done, 0);
+      expect(stdoutJson(done)).toEqual([expect.objectContaining({ businessUnit: 'bak', dryRun: false, fromEvent: '1', reload: { status: 'done', applied: 4 } })]);
+    });
+
+    it('3 when the reload stops at a file that still fails', async () => {
+      const [blocked] = stdoutJson(await run('load', ['--bu', 'gem', '--once'])) as { errorEventId: string }[];
+      const r = await run('replay', ['--bu', 'gem', '--from-event', blocked.errorEventId, '--reason', 'file not fixed yet']);
+      expectExit(r, 3);
+      expect((stdoutJson(r)[0] as { reload: { status: string } }).reload.status).toBe('failed');
+    });
+
+    it('2 for an unknown event, an event already replayed, a missing reason and an unknown business unit', async () => {
+      const unknown = await run('replay', ['--bu', 'bak', '--from-event', '999999', '--reason', 'x']);
+      expectExit(unknown, 2);
+      expect(unknown.stderr).toMatch(/there is no load event 999999 in business unit bak/);
+      const again = await run('replay', ['--bu', 'bak', '--from-event', '1', '--reason', 'x']);
+      expectExit(again, 2);
+      expect(again.stderr).toMatch(/load event 1 was already replayed/);
+      expectExit(await run('replay', ['--bu', 'bak', '--from-event', '1']), 2);
+      expectExit(await run('replay', ['--bu', 'nope', '--from-event', '1', '--reason', 'x']), 2);
+      for (const r of [unknown, again]) expect(r.stdout).toBe('');
+    });
+  });
+
+  describe('export', () => {
+    it('0 when the export succeeds, with the job as JSON on stdout', async () => {
+      const r = await run('export', ['--bu', 'bak', '--wait', '--templates', 'products.csv,items.csv']);
+      expectExit(r, 0);
+      const [job] = stdoutJson(r) as { status: string; files: { name: string; rows: number }[] }[];
+      expect(job.status).toBe('SUCCEEDED');
+      expect(job.files.map((f) => [f.name, f.rows])).toEqual([['products.csv', 3], ['items.csv', 3]]);
+    });
+
+    it('2 for an unknown template, an idempotency key reused with other templates, and a bad --timeout', async () => {
+      const unknown = await run('export', ['--bu', 'bak', '--templates', 'nope.csv']);
+      expectExit(unknown, 2);
+      expect(unknown.stderr).toMatch(/unknown template\(s\): nope.csv/);
+      expectExit(await run('export', ['--bu', 'bak', '--templates', 'items.csv', '--idempotency-key', 'k1']), 0);
+      const clash = await run('export', ['--bu', 'bak', '--templates', 'products.csv', '--idempotency-key', 'k1']);
+      expectExit(clash, 2);
+      expect(clash.stderr).toMatch(/k1/);
+      expectExit(await run('export', ['--bu', 'bak', '--wait', '--timeout', 'soon']), 2);
+      for (const r of [unknown, clash]) expect(r.stdout).toBe('');
+    });
+
+    it('4 when --timeout passes before the job ends', async () => {
+      const r = await run('export', ['--bu', 'bak', '--wait', '--timeout', '0.001']);
+      expectExit(r, 4);
+      expect(stdoutJson(r)).toEqual([expect.objectContaining({ timedOut: true })]);
+    });
+
+    it('3 when the export fails', async () => {
+      // A file where the export folder should be: writing the first file fails (ENOTDIR), even as root.
+      const blocker = path.join(work, 'not-a-folder');
+      fs.writeFileSync(blocker, '');
+      const r = await run('export', ['--bu', 'bak', '--wait', '--templates', 'items.csv'], { EXPORT_URL: `file://${blocker}/exports` });
+      expectExit(r, 3);
+      expect(stdoutJson(r)).toEqual([expect.objectContaining({ status: 'FAILED', error: expect.stringMatching(/ENOTDIR/) })]);
+    });
+  });
+
+  describe('config', () => {
+    it('0 for export to stdout (JSON) and to a file in a folder that does not exist yet, and for importing it back', async () => {
+      const out = await run('config', ['export', '--bu', 'bak']);
+      expectExit(out, 0);
+      const [config] = stdoutJson(out) as { templates: { name: string }[] }[];
+      expect(config.templates.map((t) => t.name)).toContain('items.csv');
+      const file = path.join(work, 'config', 'nested', 'bak.json');
+      const written = await run('config', ['export', '--bu', 'bak', '--out', file]);
+      expectExit(written, 0);
+      expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual(config);
+      const imported = await run('config', ['import', '--bu', 'bak', file]);
+      expectExit(imported, 0);
+      expect(stdoutJson(imported)).toEqual([expect.objectContaining({ businessUnit: 'bak' })]);
+    });
+
+    it('2 for an invalid file (nothing saved), a file that is not JSON, and an unknown business unit', async () => {
+      const before = (await run('config', ['export', '--bu', 'bak'])).stdout;
+      const bad = path.join(work, 'bad.json');
+      fs.writeFileSync(bad, JSON.stringify({ formatVersion: 1, templates: [{ name: 'x.csv', rowSource: 'NOPE', columns: [] }] }));
+      const invalid = await run('config', ['import', '--bu', 'bak', bad]);
+      expectExit(invalid, 2);
+      expect(invalid.stderr).toMatch(/NOPE/);
+      expect((await run('config', ['export', '--bu', 'bak'])).stdout).toBe(before);
+      const notJson = path.join(work, 'not.json');
+      fs.writeFileSync(notJson, '{');
+      expectExit(await run('config', ['import', '--bu', 'bak', notJson]), 2);
+      expectExit(await run('config', ['export', '--bu', 'nope']), 2);
+      expectExit(await run('config', ['frobnicate']), 2);
+    });
+  });
+
+  describe('migrate', () => {
+    it('0 when every schema is current, 1 when the database cannot be used', async () => {
+      const ok = await run('migrate', []);
+      expectExit(ok, 0);
+      expect(ok.stdout).toBe('bak (inriver_bak): up to date\ngem (inriver_gem): up to date\n');
+      const notACluster = path.join(work, 'not-a-cluster');
+      const broken: Record<string, string> = mode === 'external' ? { DATABASE_URL: 'postgres://nobody:x@127.0.0.1:9/none' } : { DATA_DIR: notACluster };
+      if (mode === 'embedded') fs.mkdirSync(path.join(notACluster, 'pg', 'something'), { recursive: true });
+      const failed = await run('migrate', [], broken);
+      expectExit(failed, 1);
+      expect(failed.stdout).toBe('');
+      expect(failed.stderr).toMatch(mode === 'external' ? /ECONNREFUSED/ : /holds no PostgreSQL data/);
+    });
+  });
+});
