@@ -22,6 +22,11 @@ async function main(): Promise<void> {
     open
       ? '  !! API_KEYS is not set: the API is OPEN to anyone who can reach it; listening on 127.0.0.1 only !!'
       : `  API keys:        ${config.apiKeys.length} configured; listening on ${config.host}`,
+    `  introspection:   ${{
+      authenticated: 'the schema for callers the API accepts',
+      on: 'the schema for everyone, also without a key',
+      off: 'the schema for nobody',
+    }[config.graphqlIntrospection]} (GRAPHQL_INTROSPECTION=${config.graphqlIntrospection})`,
   ];
   process.stdout.write(`${banner.join('\n')}\n`);
 

@@ -6,6 +6,8 @@ export enum ErrorCode {
   Forbidden = 'FORBIDDEN',
   Conflict = 'CONFLICT',
   Internal = 'INTERNAL',
+  /** The HTTP request itself is unusable (body not JSON, too large, unknown charset); Apollo uses the same code for its own. */
+  BadRequest = 'BAD_REQUEST',
 }
 
 export class DomainError extends Error {

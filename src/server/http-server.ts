@@ -6,7 +6,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
-import { authenticate } from '../auth/principal';
+import { ANONYMOUS_PRINCIPAL, Principal, authenticate } from '../auth/principal';
 import { AppConfig } from '../config/config';
 import { pendingMigrations, readMigrations } from '../db/migrations-runner';
 import { DataLoaderRegistry } from '../dataloaders/bu-dataloaders';
@@ -15,9 +15,10 @@ import { Logger } from '../logger';
 import { graphqlMetricsPlugin } from '../metrics/graphql-metrics.plugin';
 import { registry } from '../metrics/metrics';
 import { Services } from '../services/services';
-import { createErrorFormatter, internalErrorLogPlugin, toGraphQLError } from './error-formatter';
+import { createErrorFormatter, httpErrorHandler, internalErrorLogPlugin, notFoundHandler, toGraphQLError } from './error-formatter';
 import { graphiqlRouter } from './graphiql-page';
 import { graphqlSchema } from './graphql-schema';
+import { anonymousIntrospectionPlugin, introspectionRules } from './introspection-policy';
 import { queryLimitsPlugin } from './query-limits';
 import { RequestContext } from './request-context';
 
@@ -39,7 +40,12 @@ export async function startHttpServer(config: AppConfig, services: Services, log
     schema,
     formatError: createErrorFormatter(log),
     includeStacktraceInErrorResponses: false,
+    // Apollo's default follows NODE_ENV (off in production, for everyone). GRAPHQL_INTROSPECTION
+    // decides instead: its rules and the anonymous plugin below refuse what it does not allow.
+    introspection: true,
+    validationRules: introspectionRules(config.graphqlIntrospection),
     plugins: [
+      anonymousIntrospectionPlugin(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // Apollo's own landing page loads from a CDN; GraphiQL is served from /graphiql instead.
       ApolloServerPluginLandingPageDisabled(),
@@ -79,15 +85,22 @@ export async function startHttpServer(config: AppConfig, services: Services, log
   const corsOptions = { origin: config.corsOrigins === '*' ? '*' : config.corsOrigins.length ? [...config.corsOrigins] : false, maxAge: 600 };
   app.use('/graphql', cors(corsOptions), express.json({ limit: '1mb' }), expressMiddleware(apollo, {
     context: async ({ req }) => {
+      let principal: Principal;
+      let unauthenticated: DomainError | undefined;
       try {
-        const principal = authenticate(req.headers.authorization, config.apiKeys);
-        return { principal, config, services, dataloaders: new DataLoaderRegistry(services.db), log };
+        principal = authenticate(req.headers.authorization, config.apiKeys);
       } catch (err) {
-        if (err instanceof DomainError) throw toGraphQLError(err);
-        throw err;
+        if (!(err instanceof DomainError)) throw err;
+        // GRAPHQL_INTROSPECTION=on: the schema is public; anything else still gets this 401.
+        if (config.graphqlIntrospection !== 'on') throw toGraphQLError(err);
+        principal = ANONYMOUS_PRINCIPAL;
+        unauthenticated = err;
       }
+      return { principal, unauthenticated, config, services, dataloaders: new DataLoaderRegistry(services.db), log };
     },
   }));
+  app.use(notFoundHandler);
+  app.use(httpErrorHandler(log));
 
   await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
   const { port } = httpServer.address() as AddressInfo;
