@@ -43,6 +43,8 @@ export async function startApp(config: AppConfig, log: Logger, options: { poll?:
   try {
     server = await startHttpServer(config, services, log, path.join(config.projectRoot, 'migrations'));
   } catch (err) {
+    await source.close?.();
+    await exportStore.close();
     await database.close();
     throw err;
   }

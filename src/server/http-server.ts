@@ -102,7 +102,13 @@ export async function startHttpServer(config: AppConfig, services: Services, log
   app.use(notFoundHandler);
   app.use(httpErrorHandler(log));
 
-  await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
+  try {
+    await listen(httpServer, config.port, config.host);
+  } catch (err) {
+    // Nothing is listening, so there is nothing to drain; the stop only releases Apollo.
+    await apollo.stop().catch(() => undefined);
+    throw err;
+  }
   const { port } = httpServer.address() as AddressInfo;
   const host = config.host === '0.0.0.0' ? 'localhost' : config.host;
   return {
@@ -110,4 +116,37 @@ export async function startHttpServer(config: AppConfig, services: Services, log
     port,
     close: () => apollo.stop(),
   };
+}
+
+/** listen(), failing with what to do instead of a raw EADDRINUSE stack. */
+function listen(server: http.Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      reject(new Error(listenFailure(err, port, host), { cause: err }));
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  });
+}
+
+function listenFailure(err: NodeJS.ErrnoException, port: number, host: string): string {
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return `port ${port} on ${host} is in use: another pim-accumulator? set PORT`;
+    case 'EACCES':
+      return `port ${port} on ${host} needs privileges this process does not have: set PORT to 1024 or above`;
+    case 'EADDRNOTAVAIL':
+      return `cannot listen on ${host}: it is not an address of this machine; set HOST (0.0.0.0 for every interface)`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `cannot listen on ${host}: the name does not resolve; set HOST`;
+    default:
+      return `cannot listen on ${host}:${port}: ${err.message}`;
+  }
 }
