@@ -183,6 +183,18 @@ describe('S3Source', () => {
     await expect(source.open('BAK/missing.jsonl')).rejects.toThrow();
   });
 
+  it('names the operation, bucket, key or prefix and endpoint when S3 refuses', async () => {
+    const endpoint = process.env.TEST_S3_ENDPOINT;
+    const missing = `missing-${randomUUID()}`;
+    const nowhere = new S3Source(client, { bucket: missing, prefix: 'exports/inriver' });
+    await expect(listAll(nowhere, 'BAK/PRODUCT/')).rejects.toThrow(
+      `S3 ListObjectsV2 of s3://${missing}/exports/inriver/BAK/PRODUCT/ at ${endpoint} failed: The specified bucket does not exist (NoSuchBucket, HTTP 404)`);
+    const source = new S3Source(client, { bucket, prefix: 'root' });
+    const failure = await source.open('BAK/CHANNEL/missing.jsonl').catch((err: Error) => err);
+    expect((failure as Error).message).toMatch(new RegExp(`^S3 GetObject of s3://${bucket}/root/BAK/CHANNEL/missing\\.jsonl at ${endpoint} failed: .*\\(NoSuchKey, HTTP 404\\)$`));
+    expect((failure as Error).cause).toMatchObject({ name: 'NoSuchKey' });
+  });
+
   it('is what the factory builds for an s3 location', async () => {
     const source = createSource(parseLocation(`s3://${bucket}/root`), s3Config);
     expect(source).toBeInstanceOf(S3Source);
