@@ -90,6 +90,27 @@ export class S3Source implements Source {
     } while (token);
   }
 
+  async folders(): Promise<string[]> {
+    const names = new Set<string>();
+    let token: string | undefined;
+    do {
+      let page;
+      try {
+        page = await this.client.send(new ListObjectsV2Command({
+          Bucket: this.bucket, Prefix: this.root, Delimiter: '/', ContinuationToken: token, MaxKeys: this.opts.maxKeys,
+        }));
+      } catch (err) {
+        throw await s3Failure(this.client, err, 'ListObjectsV2 (folders) of', `s3://${this.bucket}/${this.root}`);
+      }
+      for (const p of page.CommonPrefixes ?? []) {
+        const name = p.Prefix?.slice(this.root.length).replace(/\/$/, '');
+        if (name && !name.startsWith('.')) names.add(name);
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+
   async open(key: string): Promise<Readable> {
     let res;
     try {

@@ -65,15 +65,30 @@ export async function startHttpServer(config: AppConfig, services: Services, log
   });
   // The migration files cannot change under a running process: listed once, not on every probe.
   const migrations = readMigrations(migrationsDir);
+  // Load passes refresh the folder reports every poll; a probe lists the source itself only when
+  // no report is that recent (polling off, a long pass), and then at most once per few seconds.
+  const folderReportMaxAgeMs = Math.max(5_000, 2 * config.loadPollIntervalMs);
+  /**
+   * Ready means the API can serve: database reachable, migrations applied. A BU whose source folder
+   * is missing or empty does not make it unready (taking the instance out of service would not
+   * bring the folder back, and the stored data is still served), but every answer says so.
+   */
   app.get('/readyz', async (_req, res) => {
+    const reports = await Promise.all(config.businessUnits.map((bu) => services.folders.current(bu, folderReportMaxAgeMs)));
+    const detail = {
+      warnings: reports.flatMap((r) => r.warnings.map((w) => `${r.businessUnit}: ${w}`)),
+      businessUnits: reports.map((r) => ({
+        code: r.businessUnit, folder: r.folder, productFiles: r.productFiles, channelFile: r.channelFile, warnings: r.warnings, checkedAt: r.checkedAt,
+      })),
+    };
     try {
       await services.db.query('SELECT 1');
       const pending = (await Promise.all(config.businessUnits.map(async (bu) => ({ bu: bu.code, pending: await pendingMigrations(services.db, bu, migrations) }))))
         .filter((p) => p.pending.length);
-      if (pending.length) res.status(503).json({ status: 'migrations pending', pending });
-      else res.json({ status: 'ready' });
+      if (pending.length) res.status(503).json({ status: 'migrations pending', pending, ...detail });
+      else res.json({ status: 'ready', ...detail });
     } catch (err) {
-      res.status(503).json({ status: 'database unreachable', error: (err as Error).message });
+      res.status(503).json({ status: 'database unreachable', error: (err as Error).message, ...detail });
     }
   });
   app.use(graphiqlRouter());

@@ -77,6 +77,17 @@ describe('LocalSource', () => {
 
   it('lists nothing for a missing root', async () => {
     expect(await listAll(new LocalSource(path.join(dir, 'nope')))).toEqual([]);
+    expect(await new LocalSource(path.join(dir, 'nope')).folders()).toEqual([]);
+  });
+
+  it('names the folders at its root: directories only, dot folders left out, symlinks followed', async () => {
+    write('SHARED/AttributeFile.json', '[]');
+    write('gemaire/CHANNEL/ChannelStructure_001.jsonl', '{}\n');
+    write('.git/HEAD', 'x');
+    write('README.txt', 'x');
+    fs.mkdirSync(path.join(dir, 'EMPTY'));
+    fs.symlinkSync(path.join(dir, 'gemaire'), path.join(dir, 'GEMAIRE'));
+    expect(await source.folders()).toEqual(['EMPTY', 'GEMAIRE', 'SHARED', 'gemaire']);
   });
 
   it('uses the sha256 of the content as etag, and sees rewrites', async () => {
