@@ -5,6 +5,7 @@ import { ExportHooks, ExportRunner } from './export/export-runner';
 import { ExportStore, createExportStore } from './export/export-store';
 import { ExportWorker } from './export/export-worker';
 import { BusinessUnitLoader } from './loaders/business-unit-loader';
+import { FolderCheck } from './loaders/folder-check';
 import { LoadScheduler } from './loaders/load-scheduler';
 import { Source } from './loaders/source';
 import { createSource } from './loaders/source-factory';
@@ -19,6 +20,8 @@ export interface App {
   scheduler: LoadScheduler;
   server: RunningServer;
   exportStore: ExportStore;
+  /** Whether each BU's source folder is there: the banner, loadStatus.warnings and /readyz. */
+  folders: FolderCheck;
   /** Null when EXPORT_POLL_INTERVAL_MS=0: this process then runs no exports (others do). */
   exportWorker: ExportWorker | null;
   stop(): Promise<void>;
@@ -28,7 +31,8 @@ export interface App {
 export async function startApp(config: AppConfig, log: Logger, options: { poll?: boolean; exportHooks?: ExportHooks } = {}): Promise<App> {
   const database = await connectDatabase(config, log);
   const source = createSource(config.source, config.s3);
-  const loader = new BusinessUnitLoader(database.db, source, config, log);
+  const folders = new FolderCheck(source, config.businessUnits);
+  const loader = new BusinessUnitLoader(database.db, source, config, log, folders);
   const scheduler = new LoadScheduler(loader, config.businessUnits, log);
   const exportStore = createExportStore(config.exportTarget, config.s3);
   const exportWorker = config.export.pollIntervalMs > 0
@@ -38,11 +42,13 @@ export async function startApp(config: AppConfig, log: Logger, options: { poll?:
     store: exportStore,
     downloadUrlExpirySeconds: config.export.downloadUrlExpirySeconds,
     onQueued: () => exportWorker?.wake(),
-  });
+  }, folders);
   let server: RunningServer;
   try {
     server = await startHttpServer(config, services, log, path.join(config.projectRoot, 'migrations'));
   } catch (err) {
+    await source.close?.();
+    await exportStore.close();
     await database.close();
     throw err;
   }
@@ -50,7 +56,7 @@ export async function startApp(config: AppConfig, log: Logger, options: { poll?:
   // Its first pass also re-queues jobs left RUNNING by a process that died.
   exportWorker?.start(config.export.pollIntervalMs);
   return {
-    config, database, source, scheduler, server, exportStore, exportWorker,
+    config, database, source, scheduler, server, exportStore, exportWorker, folders,
     async stop() {
       await exportWorker?.stop();
       await scheduler.stop();

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { startApp } from './app';
 import { loadConfigOrExit } from './cli/cli-runtime';
+import { folderBannerLines } from './loaders/folder-check';
 import { createLogger } from './logger';
 
 const SHUTDOWN_GRACE_MS = 30_000;
@@ -17,11 +18,18 @@ async function main(): Promise<void> {
     `  database:        ${app.database.description}`,
     `  source:          ${config.source.url}`,
     `  exports:         ${config.exportTarget.url}`,
-    `  business units:  ${config.businessUnits.map((b) => `${b.code} (schema ${b.schema}, folder ${b.sourceFolder})`).join(', ')}`,
+    '  business units:',
+    // Listed now: a folder that is missing or empty loads nothing and fails nothing.
+    ...folderBannerLines(config.businessUnits, await Promise.all(config.businessUnits.map((bu) => app.folders.check(bu)))),
     `  polling every:   ${config.loadPollIntervalMs ? `${config.loadPollIntervalMs / 1000}s` : 'never (LOAD_POLL_INTERVAL_MS=0)'}`,
     open
       ? '  !! API_KEYS is not set: the API is OPEN to anyone who can reach it; listening on 127.0.0.1 only !!'
       : `  API keys:        ${config.apiKeys.length} configured; listening on ${config.host}`,
+    `  introspection:   ${{
+      authenticated: 'the schema for callers the API accepts',
+      on: 'the schema for everyone, also without a key',
+      off: 'the schema for nobody',
+    }[config.graphqlIntrospection]} (GRAPHQL_INTROSPECTION=${config.graphqlIntrospection})`,
   ];
   process.stdout.write(`${banner.join('\n')}\n`);
 

@@ -13,6 +13,9 @@ const RANK: Record<Role, number> = { reader: 0, operator: 1, admin: 2 };
 
 export const OPEN_MODE_PRINCIPAL: Principal = { name: 'open-mode (no API_KEYS)', role: 'admin', businessUnits: null };
 
+/** A caller without a valid key, let in to ask the schema only (GRAPHQL_INTROSPECTION=on): no BU, lowest role. */
+export const ANONYMOUS_PRINCIPAL: Principal = { name: 'no API key', role: 'reader', businessUnits: [] };
+
 /** Maps an Authorization header to a principal; with no keys configured the API is open (loopback only). */
 export function authenticate(authorization: string | undefined, keys: readonly ApiKey[]): Principal {
   if (keys.length === 0) return OPEN_MODE_PRINCIPAL;

@@ -44,6 +44,8 @@ export interface AppConfig {
   readonly projectRoot: string;
   /** Browser origins allowed to call /graphql cross-origin: a list, '*' for any, empty for none (same origin only). */
   readonly corsOrigins: readonly string[] | '*';
+  /** Who may ask the schema (`__schema`, `__type`): see GraphqlIntrospection. Never taken from NODE_ENV. */
+  readonly graphqlIntrospection: GraphqlIntrospection;
 }
 
 export interface EmbeddedDatabaseSettings {
@@ -55,6 +57,14 @@ export interface EmbeddedDatabaseSettings {
   /** False when EMBEDDED_PG_PORT is unset: a taken default port is then replaced by a free one. */
   readonly portChosen: boolean;
 }
+
+/**
+ * GRAPHQL_INTROSPECTION. `authenticated`: every caller the API accepts, i.e. callers with a valid
+ * key when API_KEYS is set (the others get 401 before anything runs), everyone when it is not (the
+ * API is then open, on loopback). `on`: also callers without a key, for queries that ask only the
+ * schema (for code generators in CI); data still needs a key. `off`: nobody.
+ */
+export type GraphqlIntrospection = 'authenticated' | 'on' | 'off';
 
 export interface ExportSettings {
   /** How often this process's export worker looks for queued jobs (0: no worker in this process). */
@@ -74,6 +84,9 @@ const PROJECT_ROOT = path.resolve(__dirname, '..', '..', __dirname.includes(`${p
 
 const intVar = (min: number) => z.coerce.number().int().min(min);
 const boolVar = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const introspectionVar = z.string().transform((v) => v.toLowerCase())
+  .pipe(z.enum(['authenticated', 'on', 'true', 'off', 'false'], { error: 'expected authenticated, on (or true) or off (or false)' }))
+  .transform((v): GraphqlIntrospection => (v === 'true' ? 'on' : v === 'false' ? 'off' : v));
 
 function parse<T>(env: NodeJS.ProcessEnv, name: string, schema: z.ZodType<T>, fallback: T): T {
   const raw = env[name];
@@ -187,5 +200,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     projectRoot,
     corsOrigins: parseWith<string[] | '*'>(env, 'CORS_ORIGINS', parseCorsOrigins, () => []),
+    graphqlIntrospection: parse(env, 'GRAPHQL_INTROSPECTION', introspectionVar, 'authenticated'),
   };
 }

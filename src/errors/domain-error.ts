@@ -8,6 +8,8 @@ export enum ErrorCode {
   /** Busy or not ready now (e.g. a load holds the lock): the same request may succeed later. */
   Unavailable = 'UNAVAILABLE',
   Internal = 'INTERNAL',
+  /** The HTTP request itself is unusable (body not JSON, too large, unknown charset); Apollo uses the same code for its own. */
+  BadRequest = 'BAD_REQUEST',
 }
 
 export class DomainError extends Error {

@@ -8,7 +8,7 @@ import { PassThrough, Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import type { AppConfig } from '../config/config';
 import type { Location } from '../config/location';
-import { createS3Client } from '../loaders/s3-source';
+import { createS3Client, s3Failure } from '../loaders/s3-source';
 
 /** A file being written: bytes go to `stream`; `commit` makes it visible under its name, `abort` drops it. */
 export interface ExportSink {
@@ -109,9 +109,10 @@ export class S3ExportStore implements ExportStore {
       queueSize: QUEUE_SIZE,
     });
     // done() starts consuming the stream; if the upload fails, break the writer's pipeline too.
-    const done = upload.done().then(() => undefined, (err: Error) => {
-      body.destroy(err);
-      throw err;
+    const done = upload.done().then(() => undefined, async (err: Error) => {
+      const failure = await s3Failure(this.client, err, 'upload of', this.uriFor(key));
+      body.destroy(failure);
+      throw failure;
     });
     done.catch(() => undefined);
     return {
@@ -125,11 +126,19 @@ export class S3ExportStore implements ExportStore {
   }
 
   async put(key: string, body: string, contentType: string): Promise<void> {
-    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.root + key, Body: body, ContentType: contentType }));
+    try {
+      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.root + key, Body: body, ContentType: contentType }));
+    } catch (err) {
+      throw await s3Failure(this.client, err, 'PutObject of', this.uriFor(key));
+    }
   }
 
   async remove(key: string): Promise<void> {
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.root + key }));
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.root + key }));
+    } catch (err) {
+      throw await s3Failure(this.client, err, 'DeleteObject of', this.uriFor(key));
+    }
   }
 
   uriFor(key: string): string {
@@ -139,7 +148,11 @@ export class S3ExportStore implements ExportStore {
   async downloadUrl(uri: string, expiresInSeconds: number): Promise<string | null> {
     const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
     if (!m) return null;
-    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: m[1], Key: m[2] }), { expiresIn: expiresInSeconds });
+    try {
+      return await getSignedUrl(this.client, new GetObjectCommand({ Bucket: m[1], Key: m[2] }), { expiresIn: expiresInSeconds });
+    } catch (err) {
+      throw await s3Failure(this.client, err, 'pre-signing a GetObject of', uri);
+    }
   }
 
   async close(): Promise<void> {

@@ -6,6 +6,7 @@ import { Logger } from '../logger';
 import { metrics } from '../metrics/metrics';
 import { closeInterrupted, insertError } from './event-log';
 import { FileLoader } from './file-loader';
+import { FolderCheck } from './folder-check';
 import { planLoad } from './load-planner';
 import { withBuLock } from './bu-lock';
 import { Source } from './source';
@@ -28,14 +29,18 @@ export interface PassResult {
 export class BusinessUnitLoader {
   private readonly running = new Set<string>();
   private readonly files: FileLoader;
+  private readonly folders: FolderCheck;
 
   constructor(
     private readonly db: Database,
     private readonly source: Source,
-    config: Pick<AppConfig, 'loader'>,
+    config: Pick<AppConfig, 'loader'> & Partial<Pick<AppConfig, 'businessUnits'>>,
     private readonly log: Logger,
+    /** Shared with loadStatus and /readyz in the service; one of its own otherwise. */
+    folders?: FolderCheck,
   ) {
     this.files = new FileLoader(db, source, config.loader, log);
+    this.folders = folders ?? new FolderCheck(source, config.businessUnits);
   }
 
   /** True while this process runs a pass for the BU. */
@@ -58,10 +63,13 @@ export class BusinessUnitLoader {
   /** All of a pass runs on the connection that holds the lock: one pooled connection per BU pass. */
   private async pass(bu: BusinessUnit, lock: QueryRunner): Promise<PassResult> {
     const log = this.log.child({ bu: bu.code });
+    const { files: listed, report } = await this.folders.list(bu);
+    // Every pass, not once: logged only at start, a missing folder would again go unnoticed.
+    for (const warning of report.warnings) log.warn({ folder: report.folder }, warning);
     const plan = await this.db.inBuTransaction(lock, bu, {}, async () => {
       const closed = await closeInterrupted(lock);
       if (closed) log.warn({ closed }, 'closed file_start events left by an interrupted loader');
-      return planLoad(lock, this.source, bu);
+      return planLoad(lock, this.source, bu, { listed });
     });
     const oldest = Math.min(...plan.pending.map((f) => f.lastModified.getTime()));
     metrics.loadLagSeconds.set({ bu: bu.code }, plan.pending.length ? Math.max(0, (Date.now() - oldest) / 1000) : 0);

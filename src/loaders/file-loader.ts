@@ -10,7 +10,7 @@ import { readAttributeSchema, writeAttributeDefinitions } from './attribute-writ
 import { ParsedLine, parseEntityLine } from './entity-line';
 import { ApplyCounts, WriteContext, emptyCounts, removeNodesAbsentFrom, writeTopLevelBatch } from './entity-writer';
 import { EventFile, LoadErrorCode, OutcomeCounts, insertComplete, insertError, insertStart, reserveEventId } from './event-log';
-import { LineReader, readWholeJson } from './line-reader';
+import { LineReader, gzipFor, readWholeJson } from './line-reader';
 import type { PlannedFile } from './load-planner';
 import { membershipCheck } from './membership-check';
 import { Source } from './source';
@@ -126,7 +126,7 @@ export class FileLoader {
     const stream = await this.source.open(run.file.key);
     let parsed;
     try {
-      const doc = await readWholeJson(stream, { gzip: 'auto' });
+      const doc = await readWholeJson(stream, { gzip: gzipFor(run.file.key) });
       run.sha256 = doc.sha256;
       run.bytes = doc.bytes;
       parsed = parseAttributeFile(doc.value);
@@ -143,7 +143,7 @@ export class FileLoader {
     const expectedType = ENTITY_TYPE[run.file.kind];
     const report = new AttributeReport(await readAttributeSchema(ctx.runner));
     run.report = report;
-    const reader = new LineReader(await this.source.open(run.file.key), { gzip: 'auto', maxLineBytes: this.limits.maxLineBytes });
+    const reader = new LineReader(await this.source.open(run.file.key), { gzip: gzipFor(run.file.key), maxLineBytes: this.limits.maxLineBytes });
     let batch: ParsedLine[] = [];
     let batchIds = new Set<string>();
     let batchBytes = 0;
@@ -171,7 +171,8 @@ export class FileLoader {
       try {
         next = await lines.next();
       } catch (err) {
-        throw new FileRejected('unreadable', `cannot read ${run.file.uri} (after line ${run.lines}): ${(err as Error).message}. Nothing of it was applied.`);
+        const where = run.lines ? ` (after line ${run.lines})` : '';
+        throw new FileRejected('unreadable', `cannot read ${run.file.uri}${where}: ${(err as Error).message}. Nothing of it was applied.`);
       }
       if (next.done) break;
       const rec = next.value;

@@ -7,8 +7,37 @@ export type LineRecord =
   | { lineNumber: number; tooLong: true; bytes: number; head: string };
 
 export interface LineReaderOptions {
+  /** true: must be gzip (fails otherwise); 'auto': gunzipped when it starts with the gzip magic bytes. */
   gzip: boolean | 'auto';
   maxLineBytes: number;
+}
+
+/**
+ * A name ending in .gz promises gzip: such a file that is not gzip fails as unreadable rather than
+ * being read as text (a wrongly named or half-written file). Other names are sniffed.
+ */
+export function gzipFor(key: string): true | 'auto' {
+  return /\.gz$/i.test(key) ? true : 'auto';
+}
+
+const GZIP_MAGIC = [0x1f, 0x8b];
+/** How much of a file that should be gzip but is not its error message shows. */
+const SHOWN_BYTES = 24;
+const isGzip = (start: Buffer) => start[0] === GZIP_MAGIC[0] && start[1] === GZIP_MAGIC[1];
+
+/** Raised (already worded for the operator) when a file that must be gzip does not start like one. */
+class NotGzipError extends Error {
+  constructor(start: Buffer) {
+    const seen = start.length === 0 ? 'it is empty'
+      : `it starts with ${JSON.stringify(start.subarray(0, SHOWN_BYTES).toString('utf8'))}`;
+    super(`gzip: the file is named .gz but is not gzip (${seen})`);
+  }
+}
+
+function decideGzip(option: boolean | 'auto', start: Buffer): boolean {
+  if (option === 'auto') return isGzip(start);
+  if (option && !isGzip(start)) throw new NotGzipError(start);
+  return option;
 }
 
 const HEAD_BYTES = 1024;
@@ -113,8 +142,10 @@ export class LineReader {
     const first: Buffer[] = [];
     let firstBytes = 0;
     let done = false;
-    // Gather enough to see the gzip magic; chunks can be as small as one byte.
-    while (firstBytes < 2) {
+    // Gather enough to see the gzip magic (chunks can be as small as one byte), and when it must
+    // be gzip, enough to show what the file is instead.
+    const wanted = this.opts.gzip === true ? SHOWN_BYTES : GZIP_MAGIC.length;
+    while (firstBytes < wanted) {
       const next = await it.next();
       if (next.done) {
         done = true;
@@ -124,7 +155,7 @@ export class LineReader {
       firstBytes += next.value.length;
     }
     const start = Buffer.concat(first);
-    const gzip = this.opts.gzip === 'auto' ? start[0] === 0x1f && start[1] === 0x8b : this.opts.gzip;
+    const gzip = decideGzip(this.opts.gzip, start);
     async function* rest(): AsyncGenerator<Buffer> {
       if (start.length > 0) yield start;
       if (done) return;
@@ -161,8 +192,7 @@ export async function readWholeJson(
   }
   let data = Buffer.concat(chunks);
   const bytes = data.length;
-  const gzip = opts.gzip === 'auto' ? data[0] === 0x1f && data[1] === 0x8b : opts.gzip;
-  if (gzip) {
+  if (decideGzip(opts.gzip, data)) {
     try {
       data = gunzipSync(data);
     } catch (err) {
@@ -180,6 +210,7 @@ export async function readWholeJson(
 
 /** Names the layer that failed, so an error event says "gzip: ..." or "read: ..." rather than a bare code. */
 function describe(err: unknown): Error {
+  if (err instanceof NotGzipError) return err;
   // Duck-typed: errors from node internals can come from another realm (jest's vm), failing instanceof.
   const e = err as Partial<NodeJS.ErrnoException> | null;
   const message = typeof e?.message === 'string' ? e.message : String(err);

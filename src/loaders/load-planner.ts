@@ -44,7 +44,7 @@ export async function listBuFiles(source: Source, bu: BusinessUnit): Promise<Pla
  * applied one, or an applied product file whose content changed, stops the BU instead.
  */
 export async function planLoad(
-  runner: Queryable, source: Source, bu: BusinessUnit, options: { asIfReplayedFrom?: string } = {},
+  runner: Queryable, source: Source, bu: BusinessUnit, options: { asIfReplayedFrom?: string; listed?: readonly PlannedFile[] } = {},
 ): Promise<LoadPlan> {
   // A replay's dry run plans as if every event from its starting point were already marked.
   const before = options.asIfReplayedFrom;
@@ -64,7 +64,8 @@ export async function planLoad(
     ? !appliedVersions.has(`${f.key}\u0000${f.etag}`)
     : appliedByKey.get(f.key)?.source_etag !== f.etag);
 
-  const all = await listBuFiles(source, bu);
+  // The caller may have listed already (to check the BU's folder with the same listing).
+  const all = options.listed ?? await listBuFiles(source, bu);
   const pending = orderPass(all.filter(isPending));
   const blockedBy = blocked ? { id: String(blocked.id), source_file: blocked.source_file, error_message: blocked.error_message } : null;
 

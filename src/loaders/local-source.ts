@@ -43,6 +43,24 @@ export class LocalSource implements Source {
     }
   }
 
+  async folders(): Promise<string[]> {
+    const names: string[] = [];
+    let entries: fs.Dirent[];
+    try {
+      entries = await fs.promises.readdir(this.root, { withFileTypes: true });
+    } catch (err) {
+      if (isMissing(err)) return [];
+      throw err;
+    }
+    for (const entry of entries) {
+      if (entry.name.startsWith('.')) continue;
+      const isDir = entry.isDirectory()
+        || (entry.isSymbolicLink() && !!(await fs.promises.stat(path.join(this.root, entry.name)).catch(() => null))?.isDirectory());
+      if (isDir) names.push(entry.name);
+    }
+    return names.sort(byName);
+  }
+
   async open(key: string): Promise<Readable> {
     const handle = await fs.promises.open(this.pathFor(key), 'r');
     return handle.createReadStream();

@@ -14,6 +14,30 @@ export function createS3Client(s3: AppConfig['s3']): S3Client {
   });
 }
 
+/** Where a client sends its requests, for messages: the configured endpoint, or AWS's for the region. */
+export async function s3EndpointOf(client: S3Client): Promise<string> {
+  try {
+    const e = await client.config.endpoint?.();
+    if (e) return `${e.protocol}//${e.hostname}${e.port ? `:${e.port}` : ''}${e.path && e.path !== '/' ? e.path : ''}`;
+    return `AWS S3 (${await client.config.region()})`;
+  } catch {
+    return 'the S3 endpoint';
+  }
+}
+
+/**
+ * An SDK error as an operator can act on it: the SDK says "The specified bucket does not exist"
+ * without naming the bucket, key or endpoint. The SDK error stays as `cause`.
+ */
+export async function s3Failure(client: S3Client, err: unknown, operation: string, uri: string): Promise<Error> {
+  const e = (typeof err === 'object' && err !== null ? err : {}) as { name?: string; Code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const code = e.Code ?? (e.name && e.name !== 'Error' ? e.name : undefined);
+  const status = e.$metadata?.httpStatusCode;
+  const detail = [code, status ? `HTTP ${status}` : null].filter(Boolean).join(', ');
+  const message = e.message || code || String(err);
+  return new Error(`S3 ${operation} ${uri} at ${await s3EndpointOf(client)} failed: ${message}${detail && detail !== message ? ` (${detail})` : ''}`, { cause: err });
+}
+
 export interface S3SourceOptions {
   bucket: string;
   /** Root inside the bucket, without leading/trailing '/'. */
@@ -39,12 +63,17 @@ export class S3Source implements Source {
   async *list(prefix: string): AsyncIterable<SourceObject> {
     let token: string | undefined;
     do {
-      const page = await this.client.send(new ListObjectsV2Command({
-        Bucket: this.bucket,
-        Prefix: this.root + prefix,
-        ContinuationToken: token,
-        MaxKeys: this.opts.maxKeys,
-      }));
+      let page;
+      try {
+        page = await this.client.send(new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: this.root + prefix,
+          ContinuationToken: token,
+          MaxKeys: this.opts.maxKeys,
+        }));
+      } catch (err) {
+        throw await s3Failure(this.client, err, 'ListObjectsV2 of', `s3://${this.bucket}/${this.root}${prefix}`);
+      }
       for (const o of page.Contents ?? []) {
         if (!o.Key?.startsWith(this.root)) continue;
         const key = o.Key.slice(this.root.length);
@@ -61,8 +90,34 @@ export class S3Source implements Source {
     } while (token);
   }
 
+  async folders(): Promise<string[]> {
+    const names = new Set<string>();
+    let token: string | undefined;
+    do {
+      let page;
+      try {
+        page = await this.client.send(new ListObjectsV2Command({
+          Bucket: this.bucket, Prefix: this.root, Delimiter: '/', ContinuationToken: token, MaxKeys: this.opts.maxKeys,
+        }));
+      } catch (err) {
+        throw await s3Failure(this.client, err, 'ListObjectsV2 (folders) of', `s3://${this.bucket}/${this.root}`);
+      }
+      for (const p of page.CommonPrefixes ?? []) {
+        const name = p.Prefix?.slice(this.root.length).replace(/\/$/, '');
+        if (name && !name.startsWith('.')) names.add(name);
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+
   async open(key: string): Promise<Readable> {
-    const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.root + key }));
+    let res;
+    try {
+      res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.root + key }));
+    } catch (err) {
+      throw await s3Failure(this.client, err, 'GetObject of', this.uriFor(key));
+    }
     if (!(res.Body instanceof Readable)) throw new Error(`s3: no readable body for ${this.uriFor(key)}`);
     return res.ContentLength === undefined ? res.Body : checkLength(res.Body, res.ContentLength, this.uriFor(key));
   }

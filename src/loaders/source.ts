@@ -13,6 +13,8 @@ export interface Source {
   readonly url: string;
   /** Keys are relative to the source root, '/' separated; the listing is recursive. */
   list(prefix: string): AsyncIterable<SourceObject>;
+  /** Names of the folders at the root (one level, without '/', dot folders left out), sorted; [] when the root is missing. */
+  folders(): Promise<string[]>;
   /** Raw bytes, NOT decompressed. */
   open(key: string): Promise<NodeJS.ReadableStream & Readable>;
   /** Full URI of a key (s3://bucket/prefix/key or file:///abs/key). */

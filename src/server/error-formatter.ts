@@ -1,5 +1,6 @@
 import { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { DomainError, ErrorCode } from '../errors/domain-error';
 import { Logger } from '../logger';
@@ -77,3 +78,60 @@ export function createErrorFormatter(log: Logger) {
     return { message: 'Internal server error', path: formatted.path, locations: formatted.locations, extensions: { code: ErrorCode.Internal } };
   };
 }
+
+/** What express.json (body-parser, through http-errors) puts on the errors it raises. */
+interface HttpError {
+  status?: number;
+  statusCode?: number;
+  expose?: boolean;
+  type?: string;
+  message?: string;
+  length?: number;
+  limit?: number;
+}
+
+/** The shape Apollo answers HTTP-level failures with, so clients need one error parser. */
+const errorBody = (message: string, code: ErrorCode) => ({ errors: [{ message, extensions: { code } }] });
+
+function clientMessage(e: HttpError): string {
+  switch (e.type) {
+    case 'entity.parse.failed':
+      return `the request body is not valid JSON (${e.message}); send {"query": "...", "variables": {...}} with Content-Type: application/json`;
+    case 'entity.too.large':
+      return `the request body${e.length ? ` (${e.length} bytes)` : ''} is over the ${e.limit ?? 'size'}-byte limit of /graphql; `
+        + 'send smaller variables or split the request';
+    default:
+      return e.message ?? 'bad request';
+  }
+}
+
+/**
+ * The last middleware: errors Express would render as an HTML page (with the stack and install
+ * paths outside production) are answered as JSON instead. Client errors (malformed or oversized
+ * body, unsupported charset or encoding) keep their 4xx status and a message; anything else is
+ * logged and answered "Internal server error", as GraphQL errors are.
+ */
+export function httpErrorHandler(log: Logger): ErrorRequestHandler {
+  return (err, req, res, next) => {
+    if (res.headersSent) {
+      next(err);
+      return;
+    }
+    const e: HttpError = typeof err === 'object' && err !== null ? err : {};
+    const status = e.status ?? e.statusCode ?? 500;
+    if (status >= 400 && status < 500 && e.expose !== false) {
+      res.status(status).json(errorBody(clientMessage(e), ErrorCode.BadRequest));
+      return;
+    }
+    log.error({ err, method: req.method, path: req.path }, 'unexpected error while serving HTTP');
+    res.status(500).json(errorBody('Internal server error', ErrorCode.Internal));
+  };
+}
+
+/** After every route: a JSON 404 rather than Express's HTML "Cannot GET". */
+export const notFoundHandler: RequestHandler = (req, res) => {
+  res.status(404).json(errorBody(
+    `nothing at ${req.method} ${req.path.slice(0, 200)}: the API is POST /graphql, the IDE /graphiql, probes /healthz and /readyz, metrics /metrics`,
+    ErrorCode.NotFound,
+  ));
+};

@@ -6,7 +6,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
-import { authenticate } from '../auth/principal';
+import { ANONYMOUS_PRINCIPAL, Principal, authenticate } from '../auth/principal';
 import { AppConfig } from '../config/config';
 import { pendingMigrations, readMigrations } from '../db/migrations-runner';
 import { DataLoaderRegistry } from '../dataloaders/bu-dataloaders';
@@ -15,9 +15,10 @@ import { Logger } from '../logger';
 import { graphqlMetricsPlugin } from '../metrics/graphql-metrics.plugin';
 import { registry } from '../metrics/metrics';
 import { Services } from '../services/services';
-import { createErrorFormatter, internalErrorLogPlugin, toGraphQLError } from './error-formatter';
+import { createErrorFormatter, httpErrorHandler, internalErrorLogPlugin, notFoundHandler, toGraphQLError } from './error-formatter';
 import { graphiqlRouter } from './graphiql-page';
 import { graphqlSchema } from './graphql-schema';
+import { anonymousIntrospectionPlugin, introspectionRules } from './introspection-policy';
 import { queryLimitsPlugin } from './query-limits';
 import { RequestContext } from './request-context';
 
@@ -39,7 +40,12 @@ export async function startHttpServer(config: AppConfig, services: Services, log
     schema,
     formatError: createErrorFormatter(log),
     includeStacktraceInErrorResponses: false,
+    // Apollo's default follows NODE_ENV (off in production, for everyone). GRAPHQL_INTROSPECTION
+    // decides instead: its rules and the anonymous plugin below refuse what it does not allow.
+    introspection: true,
+    validationRules: introspectionRules(config.graphqlIntrospection),
     plugins: [
+      anonymousIntrospectionPlugin(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // Apollo's own landing page loads from a CDN; GraphiQL is served from /graphiql instead.
       ApolloServerPluginLandingPageDisabled(),
@@ -59,15 +65,30 @@ export async function startHttpServer(config: AppConfig, services: Services, log
   });
   // The migration files cannot change under a running process: listed once, not on every probe.
   const migrations = readMigrations(migrationsDir);
+  // Load passes refresh the folder reports every poll; a probe lists the source itself only when
+  // no report is that recent (polling off, a long pass), and then at most once per few seconds.
+  const folderReportMaxAgeMs = Math.max(5_000, 2 * config.loadPollIntervalMs);
+  /**
+   * Ready means the API can serve: database reachable, migrations applied. A BU whose source folder
+   * is missing or empty does not make it unready (taking the instance out of service would not
+   * bring the folder back, and the stored data is still served), but every answer says so.
+   */
   app.get('/readyz', async (_req, res) => {
+    const reports = await Promise.all(config.businessUnits.map((bu) => services.folders.current(bu, folderReportMaxAgeMs)));
+    const detail = {
+      warnings: reports.flatMap((r) => r.warnings.map((w) => `${r.businessUnit}: ${w}`)),
+      businessUnits: reports.map((r) => ({
+        code: r.businessUnit, folder: r.folder, productFiles: r.productFiles, channelFile: r.channelFile, warnings: r.warnings, checkedAt: r.checkedAt,
+      })),
+    };
     try {
       await services.db.query('SELECT 1');
       const pending = (await Promise.all(config.businessUnits.map(async (bu) => ({ bu: bu.code, pending: await pendingMigrations(services.db, bu, migrations) }))))
         .filter((p) => p.pending.length);
-      if (pending.length) res.status(503).json({ status: 'migrations pending', pending });
-      else res.json({ status: 'ready' });
+      if (pending.length) res.status(503).json({ status: 'migrations pending', pending, ...detail });
+      else res.json({ status: 'ready', ...detail });
     } catch (err) {
-      res.status(503).json({ status: 'database unreachable', error: (err as Error).message });
+      res.status(503).json({ status: 'database unreachable', error: (err as Error).message, ...detail });
     }
   });
   app.use(graphiqlRouter());
@@ -79,17 +100,30 @@ export async function startHttpServer(config: AppConfig, services: Services, log
   const corsOptions = { origin: config.corsOrigins === '*' ? '*' : config.corsOrigins.length ? [...config.corsOrigins] : false, maxAge: 600 };
   app.use('/graphql', cors(corsOptions), express.json({ limit: '1mb' }), expressMiddleware(apollo, {
     context: async ({ req }) => {
+      let principal: Principal;
+      let unauthenticated: DomainError | undefined;
       try {
-        const principal = authenticate(req.headers.authorization, config.apiKeys);
-        return { principal, config, services, dataloaders: new DataLoaderRegistry(services.db), log };
+        principal = authenticate(req.headers.authorization, config.apiKeys);
       } catch (err) {
-        if (err instanceof DomainError) throw toGraphQLError(err);
-        throw err;
+        if (!(err instanceof DomainError)) throw err;
+        // GRAPHQL_INTROSPECTION=on: the schema is public; anything else still gets this 401.
+        if (config.graphqlIntrospection !== 'on') throw toGraphQLError(err);
+        principal = ANONYMOUS_PRINCIPAL;
+        unauthenticated = err;
       }
+      return { principal, unauthenticated, config, services, dataloaders: new DataLoaderRegistry(services.db), log };
     },
   }));
+  app.use(notFoundHandler);
+  app.use(httpErrorHandler(log));
 
-  await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
+  try {
+    await listen(httpServer, config.port, config.host);
+  } catch (err) {
+    // Nothing is listening, so there is nothing to drain; the stop only releases Apollo.
+    await apollo.stop().catch(() => undefined);
+    throw err;
+  }
   const { port } = httpServer.address() as AddressInfo;
   const host = config.host === '0.0.0.0' ? 'localhost' : config.host;
   return {
@@ -97,4 +131,37 @@ export async function startHttpServer(config: AppConfig, services: Services, log
     port,
     close: () => apollo.stop(),
   };
+}
+
+/** listen(), failing with what to do instead of a raw EADDRINUSE stack. */
+function listen(server: http.Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      reject(new Error(listenFailure(err, port, host), { cause: err }));
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  });
+}
+
+function listenFailure(err: NodeJS.ErrnoException, port: number, host: string): string {
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return `port ${port} on ${host} is in use: another pim-accumulator? set PORT`;
+    case 'EACCES':
+      return `port ${port} on ${host} needs privileges this process does not have: set PORT to 1024 or above`;
+    case 'EADDRNOTAVAIL':
+      return `cannot listen on ${host}: it is not an address of this machine; set HOST (0.0.0.0 for every interface)`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `cannot listen on ${host}: the name does not resolve; set HOST`;
+    default:
+      return `cannot listen on ${host}:${port}: ${err.message}`;
+  }
 }

@@ -2,6 +2,7 @@ import { Principal, authorize } from '../auth/principal';
 import { AppConfig, Role } from '../config/config';
 import { BusinessUnit } from '../db/business-unit';
 import { DataLoaderRegistry } from '../dataloaders/bu-dataloaders';
+import { DomainError } from '../errors/domain-error';
 import { Logger } from '../logger';
 import { Services } from '../services/services';
 
@@ -12,6 +13,12 @@ export interface RequestContext {
   services: Services;
   dataloaders: DataLoaderRegistry;
   log: Logger;
+  /**
+   * Set only when GRAPHQL_INTROSPECTION=on lets a caller without a valid key in to ask the schema:
+   * its 401, thrown before anything runs unless the operation asks the schema alone
+   * (anonymousIntrospectionPlugin). `principal` is then ANONYMOUS_PRINCIPAL, which may use no BU.
+   */
+  unauthenticated?: DomainError;
 }
 
 /** A root field's BU: checked against the configuration and the caller's key. */

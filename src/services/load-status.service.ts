@@ -3,6 +3,7 @@ import { Database } from '../db/database';
 import { entitiesFromRows } from '../db/entity-rows';
 import { LoadEventEntity } from '../entities';
 import { blockingErrorSql } from '../loaders/event-log';
+import { FolderCheck } from '../loaders/folder-check';
 import { planLoad } from '../loaders/load-planner';
 import { LoadScheduler } from '../loaders/load-scheduler';
 import { Source } from '../loaders/source';
@@ -16,20 +17,29 @@ export interface LoadStatusView {
   productCount: number;
   itemCount: number;
   channelNodeCount: number;
+  /** Why nothing may be loading although nothing failed (the BU's folder missing or empty). */
+  warnings: string[];
 }
 
 /** Where a BU's loading stands: what ran last, what holds it back, what is waiting. */
 export class LoadStatusService {
-  constructor(private readonly db: Database, private readonly source: Source, private readonly scheduler: LoadScheduler | null) {}
+  constructor(
+    private readonly db: Database,
+    private readonly source: Source,
+    private readonly scheduler: LoadScheduler | null,
+    private readonly folders: FolderCheck = new FolderCheck(source),
+  ) {}
 
   async status(bu: BusinessUnit): Promise<LoadStatusView> {
+    // The listing pendingFiles needs anyway also tells whether the BU's folder is there.
+    const { files: listed, report: folder } = await this.folders.list(bu);
     return this.db.withBu(bu, async (m) => {
       const repo = m.getRepository(LoadEventEntity);
       const lastCompleted = await repo.createQueryBuilder('e')
         .where(`e.event_type = 'file_complete' AND e.replay_date IS NULL`).orderBy('e.id', 'DESC').getOne();
       const [blocked] = await m.query(blockingErrorSql());
       const blockedBy = blocked ? entitiesFromRows(m, LoadEventEntity, [blocked])[0] : null;
-      const plan = await planLoad(m, this.source, bu);
+      const plan = await planLoad(m, this.source, bu, { listed });
       const [counts] = await m.query(`SELECT
         (SELECT count(*) FROM product WHERE NOT deleted)::int AS products,
         (SELECT count(*) FROM item WHERE NOT deleted)::int AS items,
@@ -43,6 +53,7 @@ export class LoadStatusService {
         productCount: counts.products,
         itemCount: counts.items,
         channelNodeCount: counts.nodes,
+        warnings: folder.warnings,
       };
     }, { readOnly: true, isolation: 'REPEATABLE READ' });
   }

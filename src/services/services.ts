@@ -1,5 +1,6 @@
 import { BusinessUnit } from '../db/business-unit';
 import { Database } from '../db/database';
+import { FolderCheck } from '../loaders/folder-check';
 import { LoadScheduler } from '../loaders/load-scheduler';
 import { Source } from '../loaders/source';
 import { ExportStore } from '../export/export-store';
@@ -25,6 +26,8 @@ export interface Services {
   status: LoadStatusService;
   replay: ReplayService;
   scheduler: LoadScheduler | null;
+  /** Whether each BU's source folder is there (loadStatus.warnings, /readyz). */
+  folders: FolderCheck;
   exportJobs: ExportJobService;
   exportConfig: ExportConfigService;
   configFile: ConfigFileService;
@@ -37,7 +40,9 @@ export interface ExportWiring {
   onQueued?: (bu: BusinessUnit) => void;
 }
 
-export function createServices(db: Database, source: Source, scheduler: LoadScheduler | null, log: Logger, exports: ExportWiring): Services {
+export function createServices(
+  db: Database, source: Source, scheduler: LoadScheduler | null, log: Logger, exports: ExportWiring, folders = new FolderCheck(source),
+): Services {
   return {
     db,
     products: new ProductService(db),
@@ -45,9 +50,10 @@ export function createServices(db: Database, source: Source, scheduler: LoadSche
     attributeDefinitions: new AttributeDefinitionService(db),
     loadLog: new LoadLogService(db),
     history: new HistoryService(db),
-    status: new LoadStatusService(db, source, scheduler),
+    status: new LoadStatusService(db, source, scheduler, folders),
     replay: new ReplayService(db, source, log, scheduler ? (bu) => void scheduler.trigger(bu) : null),
     scheduler,
+    folders,
     exportJobs: new ExportJobService(db, exports.store, exports.downloadUrlExpirySeconds, exports.onQueued),
     exportConfig: new ExportConfigService(db),
     configFile: new ConfigFileService(db),

@@ -1,6 +1,7 @@
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { createHash, randomUUID } from 'node:crypto';
 import path from 'node:path';
+import { S3ExportStore } from '../../src/export/export-store';
 import { createS3Client } from '../../src/loaders/s3-source';
 import { exportAndWait, fileByName, parseCsv } from '../support/export-helpers';
 import { PROJECT_ROOT, TestDatabase, createTestDatabase } from '../support/test-database';
@@ -97,8 +98,24 @@ describe('exporting to S3', () => {
       const job = await exportAndWait(other.gql, 'bak', { templates: ['products.csv'], key: ADMIN });
       expect(job).toMatchObject({ status: 'FAILED', manifestUri: null, files: [] });
       expect(job.error).toMatch(/NoSuchBucket|bucket does not exist/i);
+      // The SDK's message alone names neither bucket, key nor endpoint.
+      expect(job.error).toMatch(new RegExp(`^S3 DeleteObject of s3://${missing}/x/BAK/[^ ]+/manifest\\.json at ${process.env.TEST_S3_ENDPOINT} failed: `
+        + 'The specified bucket does not exist \\(NoSuchBucket, HTTP 404\\)$'));
     } finally {
       await other.stop();
     }
+  });
+
+  it('names the operation, object and endpoint of every store call that fails', async () => {
+    const missing = `missing-${randomUUID()}`;
+    const store = new S3ExportStore(client, missing, 'x');
+    const failure = (operation: string, key: string) =>
+      `S3 ${operation} s3://${missing}/x/${key} at ${process.env.TEST_S3_ENDPOINT} failed: The specified bucket does not exist (NoSuchBucket, HTTP 404)`;
+    await expect(store.put('BAK/manifest.json', '{}', 'application/json')).rejects.toThrow(failure('PutObject of', 'BAK/manifest.json'));
+    await expect(store.remove('BAK/manifest.json')).rejects.toThrow(failure('DeleteObject of', 'BAK/manifest.json'));
+    const sink = await store.openWrite('BAK/items.csv', 'text/csv');
+    sink.stream.end('a,b\n');
+    await expect(sink.commit()).rejects.toThrow(failure('upload of', 'BAK/items.csv'));
+    await sink.abort();
   });
 });

@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { jsonl, productLine } from '../support/bucket-factory';
-import { LoaderHarness, loaderHarness, productKey, productName } from '../support/loader-harness';
+import { LoaderHarness, attributeFile, loaderHarness, productKey, productName } from '../support/loader-harness';
 
 /** spec/input-format.md "Bad input" and spec/loading-and-replay.md "Applying one file" (all or nothing). */
 
@@ -137,6 +137,39 @@ describe('an unreadable file fails as a whole', () => {
     expect(await h.dump()).toEqual(before);
     expect(await h.completed()).not.toContain(later);
     await expect(h.pass()).resolves.toMatchObject({ status: 'blocked', errorEventId: error.id });
+  });
+});
+
+describe('a file named .gz that is not gzip', () => {
+  let h: LoaderHarness;
+  beforeEach(async () => { h = await loaderHarness(); });
+  afterEach(() => h.close());
+
+  it('fails as unreadable instead of loading as text, and leaves the state unchanged', async () => {
+    h.product(F1, products(1, 3));
+    await expect(h.pass()).resolves.toEqual({ status: 'done', applied: 1 });
+    const before = await h.dump();
+
+    // Plain, well-formed lines: read as text they would apply.
+    const key = h.bucket.write(productKey('BAK', productName('20260415000000000', 1, { gzip: true })), jsonl(products(100, 5)));
+    const result = await h.pass();
+    expect(result).toMatchObject({ status: 'failed', applied: 0 });
+    const [error] = (await h.events()).filter((e) => e.event_type === 'file_error');
+    expect(error).toMatchObject({ id: result.errorEventId, source_key: key, metadata: { errorCode: 'unreadable', blocking: true } });
+    expect(error.error_message).toBe(`cannot read ${h.uri(key)}: gzip: the file is named .gz but is not gzip `
+      + '(it starts with "{\\"EntityId\\":100,\\"EntityT"). Nothing of it was applied.');
+    expect(await h.dump()).toEqual(before);
+    expect(await ids(h)).toEqual([1, 2, 3]);
+  });
+
+  it('fails an AttributeFile.json.gz that is plain JSON the same way', async () => {
+    const key = h.bucket.write('SHARED/AttributeFile.json.gz', attributeFile());
+    const result = await h.pass();
+    expect(result).toMatchObject({ status: 'failed', applied: 0 });
+    const [error] = (await h.events()).filter((e) => e.event_type === 'file_error');
+    expect(error).toMatchObject({ source_key: key, metadata: { errorCode: 'unreadable' } });
+    expect(error.error_message).toMatch(/^cannot read .*AttributeFile\.json\.gz: gzip: the file is named \.gz but is not gzip \(it starts with "\[/);
+    expect(await h.q('SELECT count(*)::int AS n FROM attribute_definition')).toEqual([{ n: 0 }]);
   });
 });
 

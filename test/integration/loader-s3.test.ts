@@ -2,9 +2,11 @@ import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { LoadScheduler } from '../../src/loaders/load-scheduler';
 import { S3Source, createS3Client } from '../../src/loaders/s3-source';
 import { nodeLine } from '../support/bucket-factory';
 import { LoaderHarness, loaderHarness } from '../support/loader-harness';
+import { silentLogger } from '../support/silent-logger';
 import { PROJECT_ROOT } from '../support/test-database';
 
 /** The sample flow (samples/README.md) read from an S3-compatible store (s3rver), under a prefix. */
@@ -79,5 +81,24 @@ describe('loading the sample bucket from S3', () => {
     await put('BAK/CHANNEL/ChannelStructure_001.jsonl', channel);
     await expect(h.pass()).resolves.toEqual({ status: 'done', applied: 1 });
     expect((await h.q(`SELECT attributes->'ChannelNodeName'->>'en' AS n FROM channel_node WHERE entity_id = 50715`))[0].n).toBe('Run capacitors');
+  });
+});
+
+describe('a load pass over a bucket that does not exist', () => {
+  it('fails with a message naming the operation, bucket, prefix and endpoint', async () => {
+    const client = createS3Client({ endpoint: process.env.TEST_S3_ENDPOINT, forcePathStyle: true, region: 'us-east-1' });
+    const missing = `missing-${randomUUID()}`;
+    const h = await loaderHarness({ source: new S3Source(client, { bucket: missing, prefix: PREFIX }) });
+    try {
+      const result = await new LoadScheduler(h.loader, [h.bu()], silentLogger()).trigger(h.bu());
+      expect(result).toEqual({
+        status: 'failed', applied: 0,
+        message: `S3 ListObjectsV2 of s3://${missing}/${PREFIX}/SHARED/ at ${process.env.TEST_S3_ENDPOINT} failed: `
+          + 'The specified bucket does not exist (NoSuchBucket, HTTP 404)',
+      });
+    } finally {
+      await h.close();
+      client.destroy();
+    }
   });
 });

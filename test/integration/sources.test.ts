@@ -77,6 +77,17 @@ describe('LocalSource', () => {
 
   it('lists nothing for a missing root', async () => {
     expect(await listAll(new LocalSource(path.join(dir, 'nope')))).toEqual([]);
+    expect(await new LocalSource(path.join(dir, 'nope')).folders()).toEqual([]);
+  });
+
+  it('names the folders at its root: directories only, dot folders left out, symlinks followed', async () => {
+    write('SHARED/AttributeFile.json', '[]');
+    write('gemaire/CHANNEL/ChannelStructure_001.jsonl', '{}\n');
+    write('.git/HEAD', 'x');
+    write('README.txt', 'x');
+    fs.mkdirSync(path.join(dir, 'EMPTY'));
+    fs.symlinkSync(path.join(dir, 'gemaire'), path.join(dir, 'GEMAIRE'));
+    expect(await source.folders()).toEqual(['EMPTY', 'GEMAIRE', 'SHARED', 'gemaire']);
   });
 
   it('uses the sha256 of the content as etag, and sees rewrites', async () => {
@@ -181,6 +192,18 @@ describe('S3Source', () => {
     const stream = await source.open('BAK/PRODUCT/ecommerce_20260415122159450_001.jsonl.gz');
     expect(await texts(readLines(stream, { gzip: 'auto', maxLineBytes: 1000 }))).toEqual(lines);
     await expect(source.open('BAK/missing.jsonl')).rejects.toThrow();
+  });
+
+  it('names the operation, bucket, key or prefix and endpoint when S3 refuses', async () => {
+    const endpoint = process.env.TEST_S3_ENDPOINT;
+    const missing = `missing-${randomUUID()}`;
+    const nowhere = new S3Source(client, { bucket: missing, prefix: 'exports/inriver' });
+    await expect(listAll(nowhere, 'BAK/PRODUCT/')).rejects.toThrow(
+      `S3 ListObjectsV2 of s3://${missing}/exports/inriver/BAK/PRODUCT/ at ${endpoint} failed: The specified bucket does not exist (NoSuchBucket, HTTP 404)`);
+    const source = new S3Source(client, { bucket, prefix: 'root' });
+    const failure = await source.open('BAK/CHANNEL/missing.jsonl').catch((err: Error) => err);
+    expect((failure as Error).message).toMatch(new RegExp(`^S3 GetObject of s3://${bucket}/root/BAK/CHANNEL/missing\\.jsonl at ${endpoint} failed: .*\\(NoSuchKey, HTTP 404\\)$`));
+    expect((failure as Error).cause).toMatchObject({ name: 'NoSuchKey' });
   });
 
   it('is what the factory builds for an s3 location', async () => {

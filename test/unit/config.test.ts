@@ -38,7 +38,14 @@ describe('configuration from the environment', () => {
     expect(c.host).toBe('0.0.0.0');
   });
 
+  it('decides GraphQL introspection itself (default: for callers the API accepts), whatever NODE_ENV says', () => {
+    expect(loadConfig({ ...base, NODE_ENV: 'production' }).graphqlIntrospection).toBe('authenticated');
+    expect([' On ', 'true', 'off', 'FALSE', 'authenticated'].map((v) => loadConfig({ ...base, GRAPHQL_INTROSPECTION: v }).graphqlIntrospection))
+      .toEqual(['on', 'on', 'off', 'off', 'authenticated']);
+  });
+
   it.each([
+    ['GRAPHQL_INTROSPECTION', 'yes'],
     ['PORT', 'abc'],
     ['PORT', '70000'],
     ['SOURCE_URL', 'http://example.com/bucket'],

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { LineReader, LineRecord, readLines, readWholeJson } from '../../src/loaders/line-reader';
+import { LineReader, LineRecord, gzipFor, readLines, readWholeJson } from '../../src/loaders/line-reader';
 
 const opts = { gzip: 'auto' as const, maxLineBytes: 1000 };
 
@@ -97,6 +97,16 @@ describe('LineReader', () => {
       .rejects.toThrow(/^gzip: /);
   });
 
+  it('fails a file that must be gzip (named .gz) but is not, saying so, and still reads real gzip', async () => {
+    const must = { gzip: gzipFor('BAK/PRODUCT/ecommerce_20260415000000000_001.jsonl.GZ'), maxLineBytes: 100 };
+    expect(must.gzip).toBe(true);
+    expect(gzipFor('BAK/PRODUCT/ecommerce_20260415000000000_001.jsonl')).toBe('auto');
+    await expect(collect(readLines(chunked('{"EntityId":1,"EntityTypeId":"Product"}\n', 1), must)))
+      .rejects.toThrow('gzip: the file is named .gz but is not gzip (it starts with "{\\"EntityId\\":1,\\"EntityTyp")');
+    await expect(collect(readLines(Readable.from([]), must))).rejects.toThrow('gzip: the file is named .gz but is not gzip (it is empty)');
+    expect(await collect(readLines(chunked(gzipSync('{"a":1}\n'), 1), must))).toEqual([{ lineNumber: 1, text: '{"a":1}' }]);
+  });
+
   it('surfaces a read error of the underlying stream', async () => {
     async function* failing() {
       yield Buffer.from('{"a":1}\n');
@@ -143,5 +153,7 @@ describe('readWholeJson', () => {
     await expect(readWholeJson(chunked('[{"a":', 3), { gzip: 'auto' })).rejects.toThrow(/^json: /);
     const gz = gzipSync(Buffer.from(JSON.stringify(doc)));
     await expect(readWholeJson(chunked(gz.subarray(0, 10), 3), { gzip: 'auto' })).rejects.toThrow('gzip: unexpected end of file');
+    await expect(readWholeJson(chunked(JSON.stringify(doc), 3), { gzip: gzipFor('SHARED/AttributeFile.json.gz') }))
+      .rejects.toThrow('gzip: the file is named .gz but is not gzip (it starts with "[{\\"EntityTypeId\\":\\"Item\\",")');
   });
 });

@@ -74,6 +74,11 @@ export class LoadStatusType {
   @Field(() => Int, { description: 'Live (not deleted) products.' }) productCount!: number;
   @Field(() => Int, { description: 'Live items.' }) itemCount!: number;
   @Field(() => Int, { description: 'Live channel nodes.' }) channelNodeCount!: number;
+  @Field(() => [String], {
+    description: 'Why nothing may be loading although nothing failed: the business unit\'s folder is missing from the source '
+      + '(with the folder that differs only in case, if there is one, and the BUSINESS_UNITS value to set) or holds no product '
+      + 'and no channel file. Empty when the folder holds files.',
+  }) warnings!: string[];
 }
 
 @ObjectType('QuarantinedLine', { description: 'A line that could not be applied, kept verbatim with the reason.' })
