@@ -20,12 +20,19 @@ export function loadConfigOrExit(): AppConfig {
 export async function runCli(fn: (config: AppConfig, log: Logger) => Promise<number>): Promise<void> {
   const config = loadConfigOrExit();
   const log = createLogger(config.logLevel);
+  let code: number;
   try {
-    process.exitCode = await fn(config, log);
+    code = await fn(config, log);
   } catch (err) {
     console.error(`error: ${(err as Error).message}`);
-    process.exitCode = 1;
+    code = 1;
   }
+  process.exitCode = code;
+  // Without DATABASE_URL a command may start the embedded PostgreSQL, whose package ends the
+  // process with exit code 0 on 'beforeExit' (async-exit-hook): the command's own code must win.
+  process.once('exit', () => {
+    process.exitCode = code;
+  });
 }
 
 /** `--bu bak --bu gem` or `--bu all`; unknown codes are an error naming the configured ones. */
