@@ -1,7 +1,7 @@
 -- Initial tables of one business unit's schema. Runs with search_path set to that schema:
 -- no table name here is qualified, so the same file builds every BU.
 
--- The append-only load event log (see spec/loading-and-replay.md).
+-- The append-only load event log (see docs/loading-and-replay.md).
 CREATE TABLE load_event (
   id                  bigserial PRIMARY KEY,
   event_time          timestamptz NOT NULL DEFAULT clock_timestamp(),

@@ -94,7 +94,7 @@ CREATE TABLE export_job (
 CREATE UNIQUE INDEX export_job_idempotency_key_idx ON export_job (idempotency_key) WHERE idempotency_key IS NOT NULL;
 CREATE INDEX export_job_active_idx ON export_job (status, id) WHERE status IN ('QUEUED', 'RUNNING');
 
--- The default legacy file set (README "Exports" documents every column). Operators adapt it
+-- The default legacy file set (docs/csv-export.md documents every column). Operators adapt it
 -- through the API or `npm run config -- import`; nothing in code depends on these rows.
 INSERT INTO csv_templates (name, row_source, notes) VALUES
   ('products.csv',        'PRODUCT',        'One row per product.'),

@@ -158,7 +158,7 @@ export function parseCorsOrigins(raw: string): string[] | '*' {
 
 /** Reads and validates the whole configuration; a bad value throws a ConfigError naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const projectRoot = env.PIM_PROJECT_ROOT ?? PROJECT_ROOT;
+  const projectRoot = env.PIM_PROJECT_ROOT?.trim() || PROJECT_ROOT;
   const businessUnits = parseWith(env, 'BUSINESS_UNITS', parseBusinessUnits, () => parseBusinessUnits('bak'));
   const apiKeys = parseWith(env, 'API_KEYS', (raw) => parseApiKeys(raw, businessUnits), () => []);
   const databaseUrl = parseWith<string | undefined>(env, 'DATABASE_URL', (raw) => {
@@ -177,7 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     s3: {
       endpoint: parse<string | undefined>(env, 'S3_ENDPOINT', z.string().url(), undefined),
       forcePathStyle: parse(env, 'S3_FORCE_PATH_STYLE', boolVar, false),
-      region: parse(env, 'AWS_REGION', z.string(), env.AWS_DEFAULT_REGION ?? 'us-east-1'),
+      region: parse(env, 'AWS_REGION', z.string(), env.AWS_DEFAULT_REGION?.trim() || 'us-east-1'),
     },
     loadPollIntervalMs: parse(env, 'LOAD_POLL_INTERVAL_MS', intVar(0), 60_000),
     logLevel: parse(env, 'LOG_LEVEL', z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'),

@@ -15,7 +15,7 @@ export type Transform = (value: unknown, ctx: RenderContext) => unknown;
 export class TransformationError extends Error {}
 
 interface StepSpec {
-  /** e.g. `decimals(n)`: what the README and error messages show. */
+  /** e.g. `decimals(n)`: what docs/csv-export.md and error messages show. */
   usage: string;
   doc: string;
   build(args: string[]): Transform;

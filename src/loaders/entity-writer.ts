@@ -167,7 +167,10 @@ async function replaceChildren(ctx: WriteContext, ownerType: OwnerType, owners: 
   }
 }
 
-/** Category membership comes from the product side only (see spec/input-format.md). */
+/**
+ * Category membership comes from the product side only, so the state does not depend on when the
+ * channel file arrives (docs/input-format.md, "Categories").
+ */
 async function replaceMembership(ctx: WriteContext, products: ParsedUpsert[]): Promise<void> {
   await ctx.runner.query(`DELETE FROM channel_node_product WHERE product_entity_id = ANY($1::bigint[])`, [products.map((p) => p.entityId)]);
   const rows = products.flatMap((p) => {

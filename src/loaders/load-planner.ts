@@ -39,7 +39,7 @@ export async function listBuFiles(source: Source, bu: BusinessUnit): Promise<Pla
 }
 
 /**
- * Decides what the next load pass applies (spec/input-format.md "Order"): a file is pending until
+ * Decides what the next load pass applies (docs/input-format.md "Which file first", "Is a file new?"): a file is pending until
  * a valid file_complete exists for its key and ETag; a product file that sorts before the last
  * applied one, or an applied product file whose content changed, stops the BU instead.
  */

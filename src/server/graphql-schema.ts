@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { GraphQLSchema } from 'graphql';
+import { GraphQLSchema, printSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { RESOLVERS } from '../resolvers';
 import { DateTimeScalar } from '../resolvers/types/scalars';
@@ -14,6 +14,15 @@ export function graphqlSchema(): Promise<GraphQLSchema> {
     validate: false,
   }).then(describeRoots);
   return built;
+}
+
+/**
+ * The served schema as SDL, the text of the committed schema.graphql (`npm run schema` writes it,
+ * a test compares it): printed as introspection shows it, so clients and code generators can read
+ * the API without running the service. Ends with a newline, as a text file should.
+ */
+export async function servedSchemaText(): Promise<string> {
+  return `${printSchema(await graphqlSchema())}\n`;
 }
 
 /** type-graphql has no option for the root types' descriptions; GraphiQL shows them first. */

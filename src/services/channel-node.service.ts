@@ -5,7 +5,7 @@ import { Page, checkPageSize, countOf, decodeCursor, parseEntityIds, toPage } fr
 
 /**
  * The tree is the parents' side of the channel file: a parent ChannelNode's OutboundLinks of type
- * ChannelNodeChannelNodes list its children, in array order (spec/input-format.md). Only live
+ * ChannelNodeChannelNodes list its children, in array order (docs/input-format.md). Only live
  * parents count, so a node whose parent was deleted becomes a root.
  */
 export const CHILD_LINK_SQL = `l.owner_type = 'ChannelNode' AND l.direction = 'OUTBOUND'

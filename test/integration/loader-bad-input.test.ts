@@ -2,7 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { jsonl, productLine } from '../support/bucket-factory';
 import { LoaderHarness, attributeFile, loaderHarness, productKey, productName } from '../support/loader-harness';
 
-/** spec/input-format.md "Bad input" and spec/loading-and-replay.md "Applying one file" (all or nothing). */
+/** docs/input-format.md "Bad input" and docs/loading-and-replay.md "Applying one file, all or nothing". */
 
 const F1 = productName('20260414000000000');
 const F2 = productName('20260415000000000');

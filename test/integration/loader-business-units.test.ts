@@ -1,7 +1,7 @@
 import { nodeLine, productLine } from '../support/bucket-factory';
 import { LoaderHarness, attributeFile, loaderHarness, productKey, productName } from '../support/loader-harness';
 
-/** spec/loading-and-replay.md "One schema per business unit": nothing crosses from one BU to another. */
+/** docs/loading-and-replay.md "One schema per business unit": nothing crosses from one BU to another. */
 
 describe('two business units with overlapping EntityIds', () => {
   let h: LoaderHarness;

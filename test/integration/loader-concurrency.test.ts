@@ -7,7 +7,7 @@ import { LoaderHarness, loaderHarness, productKey, productName } from '../suppor
 import { loaderLimits } from '../support/loader-limits';
 import { silentLogger } from '../support/silent-logger';
 
-/** spec/loading-and-replay.md: restart after a crash, and one loader per BU at a time. */
+/** docs/loading-and-replay.md "Concurrency": restart after a crash, and one loader per BU at a time. */
 
 const F = (day: number, part = 1) => productName(`202604${String(day).padStart(2, '0')}000000000`, part);
 const products = (from: number, count: number) => Array.from({ length: count }, (_, i) => productLine({ id: from + i, items: [{ id: (from + i) * 10 }] }));

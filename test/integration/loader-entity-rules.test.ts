@@ -1,7 +1,7 @@
 import { deleteLine, nodeLine, productLine } from '../support/bucket-factory';
 import { EventRow, LoaderHarness, loaderHarness, productKey, productName } from '../support/loader-harness';
 
-/** spec/loading-and-replay.md "Line semantics": deletes and revivals, whole sets, membership, unchanged lines. */
+/** docs/loading-and-replay.md "What a line does": deletes and revivals, whole sets, membership, unchanged lines. */
 
 const F = (day: number) => productName(`202604${String(day).padStart(2, '0')}000000000`);
 const complete = async (h: LoaderHarness, key: string): Promise<EventRow> =>

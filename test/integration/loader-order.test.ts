@@ -1,7 +1,7 @@
 import { jsonl, nodeLine, productLine } from '../support/bucket-factory';
 import { LoaderHarness, attributeFile, loaderHarness, productKey, productName } from '../support/loader-harness';
 
-/** spec/input-format.md "Order": timestamp token, then part; overwritten files; late arrivals. */
+/** docs/input-format.md "Which file first" and "Is a file new?": timestamp token, then part; overwritten files; late arrivals. */
 
 const stage = (id: number, value: string) => productLine({ id, attrs: { Stage: value } });
 

@@ -3,7 +3,7 @@ import { LoaderHarness, loaderHarness } from '../support/loader-harness';
 import { prng, productFileNamer, randomAttributeFile, randomChannelFile, randomProductLines } from '../support/random-bucket';
 
 /**
- * The replay invariant (spec/loading-and-replay.md): after any sequence of loads, file
+ * The replay invariant (docs/loading-and-replay.md "Replay"): after any sequence of loads, file
  * replacements, replays and restarts, the state equals a fresh database loaded from the current
  * source. Randomized over seeded buckets: PROPERTY_SEEDS / PROPERTY_STEPS make it bigger.
  */

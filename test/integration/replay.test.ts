@@ -1,7 +1,7 @@
 import { deleteLine, jsonl, nodeLine, productLine } from '../support/bucket-factory';
 import { LoaderHarness, attributeFile, loaderHarness, productName } from '../support/loader-harness';
 
-/** spec/loading-and-replay.md "Replay": named scenarios; each ends equal to a fresh load of the source. */
+/** docs/loading-and-replay.md "Replay": named scenarios; each ends equal to a fresh load of the source. */
 
 const p = (id: number, stage: string, extra: Partial<Parameters<typeof productLine>[0]> = {}) =>
   productLine({ id, attrs: { Stage: stage }, items: [{ id: id * 10, attrs: { Stage: stage } }], nodes: [1], ...extra });
