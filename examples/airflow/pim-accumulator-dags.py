@@ -9,15 +9,16 @@ Airflow 2 (2.4 or later) DAGs that drive pim-accumulator through its command lin
 The commands' exit codes decide between a retry and a failure that needs a person (see
 README.md beside this file, and src/cli/ in the repository):
 
-  load:    0 caught up; 3 blocked or a file failed (or another loader held the BU: "busy");
-           2 bad configuration; 1 any other error
-  export:  0 succeeded; 3 the export job failed; 4 --timeout passed; 2 bad configuration;
+  load:    0 caught up; 3 blocked or a file failed; 1 an error, or another loader held the BU
+           ("busy"); 2 the call is wrong (bad option, unknown business unit, bad configuration)
+  export:  0 succeeded; 3 the export job failed; 4 --timeout passed; 2 the call is wrong or
+           refused (unknown template, key reused with other templates, bad configuration);
            1 any other error
 
-Retried: 1 (database or S3 unreachable, a crash), 4 (the same idempotency key finds the same job
-and waits again) and a busy load. Not retried: 2 (the configuration will not fix itself), 3 from
-the load (a blocked business unit waits for a person to replay) and 3 from the export (the same
-key would return the same failed job).
+Retried: 1 (database or S3 unreachable, a crash, a busy business unit) and 4 (the same
+idempotency key finds the same job and waits again). Not retried: 2 (the call will not fix
+itself), 3 from the load (a blocked business unit waits for a person to replay) and 3 from the
+export (the same key would return the same failed job).
 """
 from __future__ import annotations
 
@@ -101,13 +102,14 @@ class PimCliOperator(BashOperator):
 
 
 class LoadOperator(PimCliOperator):
-    """The load command: exit 3 means blocked or failed (a person's job), unless the BU was only busy."""
+    """The load command: exit 3 means blocked or failed, a person's job; busy is exit 1 (retried)."""
 
     def __init__(self, *, business_unit: str, **kwargs) -> None:
         super().__init__(
             bash_command=cli("load", f"--bu {business_unit} --once"),
-            retry_codes={1: "error (database or S3 unreachable?); see the task log; retried"},
-            final_codes={2: "bad configuration: the log names the variable; fix the environment, then clear this task"},
+            retry_codes={1: "error (database or S3 unreachable?) or another loader held the business unit; see the task log; retried"},
+            final_codes={2: "the call is wrong (bad option, unknown business unit or bad configuration: the message names it); "
+                            "fix it, then clear this task"},
             **kwargs,
         )
         self.business_unit = business_unit
@@ -116,8 +118,6 @@ class LoadOperator(PimCliOperator):
         if code != 3:
             return super().judge(code, output)
         result = last_json_line(output)
-        if result.get("status") == "busy":
-            return True, f"{self.business_unit}: another loader or a replay holds the business unit; retried"
         event = result.get("errorEventId")
         return False, (
             f"{self.business_unit} is {result.get('status', 'blocked')} and needs a person: "
@@ -168,7 +168,8 @@ with DAG(
                 4: "the job is still queued or running after --timeout; retried with the same key, which waits for the same job",
             },
             final_codes={
-                2: "bad configuration: the log names the variable; fix the environment, then clear this task",
+                2: "the call is wrong or refused (unknown template, key reused with other templates, bad configuration: "
+                   "the message names it); fix it, then clear this task",
                 3: (
                     f"the export job failed: its error is in the JSON in the task log, and in "
                     f'exportJob(businessUnit: "{bu}", id: …) {{ error warnings }}. The same idempotency key returns '

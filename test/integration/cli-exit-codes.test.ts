@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Client } from 'pg';
+import { embeddedPostgres } from '../../src/db/embedded-postgres';
 import { TempBucket, productLine } from '../support/bucket-factory';
 import { CliResult, buildCommands, runCommand, stdoutJson } from '../support/cli-process';
 import { PROJECT_ROOT, TestDatabase, createTestDatabase } from '../support/test-database';
@@ -202,17 +204,43 @@ describe.each(['embedded', 'external'] as const)('commands and their exit codes,
   });
 
   describe('migrate', () => {
-    it('0 when every schema is current, 1 when the database cannot be used', async () => {
+    it('0 when every schema is current', async () => {
+      expectExit(await run('migrate', []), 0);
       const ok = await run('migrate', []);
       expectExit(ok, 0);
       expect(ok.stdout).toBe('bak (inriver_bak): up to date\ngem (inriver_gem): up to date\n');
+    });
+  });
+
+  describe('every command', () => {
+    it('1 when the database cannot be used, with the reason on stderr and nothing on stdout', async () => {
       const notACluster = path.join(work, 'not-a-cluster');
       const broken: Record<string, string> = mode === 'external' ? { DATABASE_URL: 'postgres://nobody:x@127.0.0.1:9/none' } : { DATA_DIR: notACluster };
       if (mode === 'embedded') fs.mkdirSync(path.join(notACluster, 'pg', 'something'), { recursive: true });
-      const failed = await run('migrate', [], broken);
-      expectExit(failed, 1);
-      expect(failed.stdout).toBe('');
-      expect(failed.stderr).toMatch(mode === 'external' ? /ECONNREFUSED/ : /holds no PostgreSQL data/);
+      const commands: [string, string[]][] = [['load', ['--once']], ['replay', ['--bu', 'bak', '--from-event', '1', '--reason', 'x']],
+        ['export', ['--bu', 'bak']], ['config', ['export', '--bu', 'bak']], ['migrate', []]];
+      for (const [name, args] of commands) {
+        const failed = await run(name, args, broken);
+        expectExit(failed, 1);
+        expect(failed.stdout).toBe('');
+        expect(failed.stderr).toMatch(mode === 'external' ? /ECONNREFUSED/ : /holds no PostgreSQL data/);
+      }
+    });
+
+    it('load --once: 1 while another loader holds the business unit (retry later)', async () => {
+      // As the service would: this test holds BAK's loader lock (on the embedded server, as its owner).
+      const server = mode === 'embedded' ? await embeddedPostgres({ dataDir: path.join(env.DATA_DIR, 'pg'), port: 0 }) : null;
+      const holder = new Client({ connectionString: server?.url ?? env.DATABASE_URL });
+      await holder.connect();
+      try {
+        await holder.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', ['pim-accumulator:load:inriver_bak']);
+        const r = await runCommand(build.dir, 'load', ['--bu', 'bak', '--once'], env);
+        expectExit(r, 1);
+        expect(stdoutJson(r)).toEqual([expect.objectContaining({ businessUnit: 'bak', status: 'busy' })]);
+      } finally {
+        await holder.end();
+        await server?.stop();
+      }
     });
   });
 });
