@@ -38,11 +38,12 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down: stop polling, let the current file commit or roll back, close pools');
-    const timer = setTimeout(() => {
+    // Not unref'd: it also keeps the process alive until the stop has run to its end (an awaited
+    // promise holds no handle, and an empty event loop would end the process halfway through).
+    setTimeout(() => {
       log.error('shutdown took too long; exiting');
       process.exit(1);
     }, SHUTDOWN_GRACE_MS);
-    timer.unref();
     try {
       await app.stop();
       process.exit(0);

@@ -40,6 +40,9 @@ export async function startHttpServer(config: AppConfig, services: Services, log
     schema,
     formatError: createErrorFormatter(log),
     includeStacktraceInErrorResponses: false,
+    // The service stops Apollo itself, in order, on SIGTERM/SIGINT (main.ts); Apollo's own handlers
+    // would race that shutdown and re-raise the signal.
+    stopOnTerminationSignals: false,
     // Apollo's default follows NODE_ENV (off in production, for everyone). GRAPHQL_INTROSPECTION
     // decides instead: its rules and the anonymous plugin below refuse what it does not allow.
     introspection: true,

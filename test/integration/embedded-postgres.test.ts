@@ -147,6 +147,23 @@ async function waitForLockWaiter(holder: Client): Promise<void> {
   }
 }
 
+it('the service started on the embedded default stops on SIGTERM, with its server, exit 0', async () => {
+  const child = spawn(process.execPath, [path.join(build.dir, 'src', 'main.js')], {
+    cwd: PROJECT_ROOT, env: { PATH: process.env.PATH ?? '', PIM_PROJECT_ROOT: PROJECT_ROOT, ...env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let stdout = '';
+  child.stdout!.on('data', (d) => { stdout += d; });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  await until('the start banner', () => /pim-accumulator is running/.test(stdout));
+  expect(stdout).toMatch(/database: +embedded PostgreSQL on port \d+, data in /);
+  const stoppedAt = Date.now();
+  child.kill('SIGTERM');
+  expect(await exited).toBe(0);
+  expect(Date.now() - stoppedAt).toBeLessThan(15_000);
+  expect(fs.existsSync(pidFile())).toBe(false);
+}, 90_000);
+
 describe('where the server user can reach (as root the server runs as "postgres")', () => {
   const other = { name: 'postgres', uid: 4_000_001, gid: 4_000_001 };
 
