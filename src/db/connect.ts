@@ -32,9 +32,8 @@ export async function connectDatabase(config: AppConfig, log: Logger, options: {
     url = embedded.url;
     stopEmbedded = () => embedded.stop();
     const where = `data in ${embedded.dataDir}${embedded.relocatedFrom ? ` (not ${embedded.relocatedFrom}: the "postgres" user cannot reach it)` : ''}`;
-    description = embedded.role === 'guest'
-      ? `embedded PostgreSQL on port ${embedded.port}, shared with the process that started it (${where})`
-      : `embedded PostgreSQL on port ${embedded.port}, ${where}`;
+    const shared = embedded.role === 'guest' ? ', shared with the process that started it' : '';
+    description = `embedded PostgreSQL on port ${embedded.port}${shared}, ${where}`;
   }
   let db: Database | undefined;
   try {

@@ -53,9 +53,15 @@ const urlFor = (port: number, database = 'postgres') => `postgres://${USER}:${PA
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // A killed process stays a zombie until its parent reaps it (a while, when that is an init that
+  // reaps lazily): dead all the same.
+  try {
+    return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true; // no /proc (macOS): kill(0) is the answer
   }
 }
 
