@@ -111,6 +111,7 @@ function privateSystemFolder(dir: string): string | null {
     fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
     const st = fs.statSync(dir);
     if (st.uid !== 0 || (st.mode & 0o022) !== 0) return null;
+    fs.accessSync(dir, fs.constants.W_OK); // only root gets here in practice; anyone else cannot use it
     return dir;
   } catch {
     return null;
