@@ -1,10 +1,10 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { dataLocation, reachable } from '../../src/db/embedded-postgres-files';
-import { buildCommands, runCommand } from '../support/cli-process';
+import { RunningCommand, buildCommands, runCommand, startCommand } from '../support/cli-process';
 import { PROJECT_ROOT } from '../support/test-database';
 
 /**
@@ -47,15 +47,18 @@ function ownedBy(pid: number | undefined): boolean {
 }
 
 /** `load` without --once: keeps polling (and the embedded server running) until a signal. */
-function startPolling(): { child: ChildProcess; stderr: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [path.join(build.dir, 'src', 'cli', 'load.cli.js')], {
-    cwd: PROJECT_ROOT, env: { PATH: process.env.PATH ?? '', PIM_PROJECT_ROOT: PROJECT_ROOT, ...env }, stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  children.push(child);
-  let stderr = '';
-  child.stderr!.on('data', (d) => { stderr += d; });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, stderr: () => stderr, exited };
+function startPolling(): RunningCommand {
+  const command = startCommand(build.dir, 'load', [], env);
+  children.push(command.child);
+  return command;
+}
+
+/** A server whose owner was killed (kill -9): it keeps running, owned by nobody alive. */
+async function orphanServer(): Promise<void> {
+  const owner = startPolling();
+  await until('the server of the polling command', () => ownedBy(owner.child.pid));
+  owner.child.kill('SIGKILL');
+  await owner.exited;
 }
 
 async function until(what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
@@ -93,10 +96,7 @@ it('a command run beside the process that started the server shares it and leave
 }, 90_000);
 
 it('a server left running by a killed owner is adopted by the next command, which stops it', async () => {
-  const owner = startPolling();
-  await until('the server of the polling command', () => ownedBy(owner.child.pid));
-  owner.child.kill('SIGKILL');
-  await owner.exited;
+  await orphanServer();
   expect(await serverAnswers()).toBe(true); // the killed owner could not stop it
 
   const next = await runCommand(build.dir, 'migrate', [], env);
@@ -106,10 +106,7 @@ it('a server left running by a killed owner is adopted by the next command, whic
 }, 90_000);
 
 it('SIGTERM during a one-shot command closes the database and stops the server it owns', async () => {
-  const owner = startPolling();
-  await until('the server of the polling command', () => ownedBy(owner.child.pid));
-  owner.child.kill('SIGKILL');
-  await owner.exited;
+  await orphanServer();
   // Hold BAK's loader lock so that the replay below waits (up to 60 s) inside its work.
   const port = Number(fs.readFileSync(pidFile(), 'utf8').split('\n')[3]);
   const holder = new Client({ connectionString: `postgres://postgres:postgres@127.0.0.1:${port}/postgres` });
@@ -117,18 +114,13 @@ it('SIGTERM during a one-shot command closes the database and stops the server i
   await holder.connect();
   await holder.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', ['pim-accumulator:load:inriver_bak']);
   try {
-    const child = spawn(process.execPath, [path.join(build.dir, 'src', 'cli', 'replay.cli.js'), '--bu', 'bak', '--from-event', '1', '--reason', 'test'], {
-      cwd: PROJECT_ROOT, env: { PATH: process.env.PATH ?? '', PIM_PROJECT_ROOT: PROJECT_ROOT, ...env }, stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    children.push(child);
-    let stderr = '';
-    child.stderr!.on('data', (d) => { stderr += d; });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    await until('the replay to wait for the lock', () => /adopted/.test(stderr));
+    const replay = startCommand(build.dir, 'replay', ['--bu', 'bak', '--from-event', '1', '--reason', 'test'], env);
+    children.push(replay.child);
+    await until('the replay to adopt the server', () => /adopted/.test(replay.stderr()));
     await waitForLockWaiter(holder);
-    child.kill('SIGTERM');
-    expect(await exited).toBe(143);
-    expect(stderr).toMatch(/stopping: closing the database, work in flight rolls back/);
+    replay.child.kill('SIGTERM');
+    expect(await replay.exited).toBe(143);
+    expect(replay.stderr()).toMatch(/stopping: closing the database, work in flight rolls back/);
     expect(fs.existsSync(pidFile())).toBe(false);
   } finally {
     await holder.end().catch(() => undefined);
@@ -148,18 +140,13 @@ async function waitForLockWaiter(holder: Client): Promise<void> {
 }
 
 it('the service started on the embedded default stops on SIGTERM, with its server, exit 0', async () => {
-  const child = spawn(process.execPath, [path.join(build.dir, 'src', 'main.js')], {
-    cwd: PROJECT_ROOT, env: { PATH: process.env.PATH ?? '', PIM_PROJECT_ROOT: PROJECT_ROOT, ...env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let stdout = '';
-  child.stdout!.on('data', (d) => { stdout += d; });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  await until('the start banner', () => /pim-accumulator is running/.test(stdout));
-  expect(stdout).toMatch(/database: +embedded PostgreSQL on port \d+, data in /);
+  const service = startCommand(build.dir, 'main', [], { ...env, PORT: '0' });
+  children.push(service.child);
+  await until('the start banner', () => /pim-accumulator is running/.test(service.stdout()));
+  expect(service.stdout()).toMatch(/database: +embedded PostgreSQL on port \d+, data in /);
   const stoppedAt = Date.now();
-  child.kill('SIGTERM');
-  expect(await exited).toBe(0);
+  service.child.kill('SIGTERM');
+  expect(await service.exited).toBe(0);
   expect(Date.now() - stoppedAt).toBeLessThan(15_000);
   expect(fs.existsSync(pidFile())).toBe(false);
 }, 90_000);

@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from './test-database';
@@ -22,28 +22,49 @@ export function buildCommands(): { dir: string; remove(): void } {
   return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Runs `node <build>/src/cli/<name>.cli.js args…` with only the given environment (plus PATH/HOME). */
-export function runCommand(buildDir: string, name: string, args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(buildDir, 'src', 'cli', `${name}.cli.js`), ...args], {
-      cwd: PROJECT_ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PIM_PROJECT_ROOT: PROJECT_ROOT, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${name} ${args.join(' ')} did not exit within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, timeoutMs);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
+/** A command (or, as "main", the service) started from the build, its output gathered as it comes. */
+export interface RunningCommand {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  exited: Promise<number | null>;
+}
+
+/** Starts `node <build>/src/cli/<name>.cli.js args…` (`main`: the service) with only the given environment (plus PATH/HOME). */
+export function startCommand(buildDir: string, name: string, args: string[], env: Record<string, string>): RunningCommand {
+  const entry = name === 'main' ? path.join(buildDir, 'src', 'main.js') : path.join(buildDir, 'src', 'cli', `${name}.cli.js`);
+  const child = spawn(process.execPath, [entry, ...args], {
+    cwd: PROJECT_ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PIM_PROJECT_ROOT: PROJECT_ROOT, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => { stdout += d; });
+  child.stderr!.on('data', (d) => { stderr += d; });
+  const exited = new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolve(code));
+  });
+  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+/** Runs a command to its end (killed after `timeoutMs`, which fails the test). */
+export async function runCommand(buildDir: string, name: string, args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<CliResult> {
+  const command = startCommand(buildDir, name, args, env);
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      command.child.kill('SIGKILL');
+      reject(new Error(`${name} ${args.join(' ')} did not exit within ${timeoutMs} ms\nstdout: ${command.stdout()}\nstderr: ${command.stderr()}`));
+    }, timeoutMs);
+  });
+  try {
+    const code = await Promise.race([command.exited, timedOut]);
+    return { code, stdout: command.stdout(), stderr: command.stderr() };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** stdout as JSON documents: one document, or one per line. Throws when anything else is there. */
