@@ -26,6 +26,11 @@ export interface LoaderLimits {
 export interface AppConfig {
   /** Undefined: the service uses an embedded PostgreSQL (`embedded`). */
   readonly databaseUrl?: string;
+  /**
+   * The role that owns the schemas and runs the migrations; the service itself then runs as
+   * DATABASE_URL's role with only the privileges of src/db/runtime-access.ts. Undefined: one role.
+   */
+  readonly migrationDatabaseUrl?: string;
   readonly source: Location;
   readonly exportTarget: Location;
   readonly businessUnits: readonly BusinessUnit[];
@@ -161,12 +166,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const projectRoot = env.PIM_PROJECT_ROOT?.trim() || PROJECT_ROOT;
   const businessUnits = parseWith(env, 'BUSINESS_UNITS', parseBusinessUnits, () => parseBusinessUnits('bak'));
   const apiKeys = parseWith(env, 'API_KEYS', (raw) => parseApiKeys(raw, businessUnits), () => []);
-  const databaseUrl = parseWith<string | undefined>(env, 'DATABASE_URL', (raw) => {
+  const postgresUrl = (raw: string) => {
     if (!/^postgres(ql)?:\/\//.test(raw)) throw new Error('expected postgres://user:password@host:port/database');
     return raw;
-  }, () => undefined);
+  };
+  const databaseUrl = parseWith<string | undefined>(env, 'DATABASE_URL', postgresUrl, () => undefined);
+  const migrationDatabaseUrl = parseWith<string | undefined>(env, 'MIGRATION_DATABASE_URL', postgresUrl, () => undefined);
+  if (migrationDatabaseUrl && !databaseUrl) {
+    throw new ConfigError('MIGRATION_DATABASE_URL', 'needs DATABASE_URL too (the embedded PostgreSQL makes its own two roles)');
+  }
   return {
     databaseUrl,
+    migrationDatabaseUrl,
     source: parseWith(env, 'SOURCE_URL', parseLocation, () => localLocation(path.join(projectRoot, 'samples', 'bucket'))),
     exportTarget: parseWith(env, 'EXPORT_URL', parseLocation, () => localLocation(path.join(projectRoot, 'exports'))),
     businessUnits,

@@ -247,8 +247,20 @@ export async function embeddedPostgres(options: EmbeddedPostgresOptions): Promis
     log(`creating the embedded PostgreSQL data folder ${dataDir}`);
     await initialise(programs.root, dataDir, account);
   }
-  const port = await choosePort(options, log);
-  const pid = await startServer(programs.root, dataDir, port, options.flags ?? [], account);
+  // A free port can be taken between the check and the server's bind (another process starting
+  // its own server): unless the user chose the port, try another.
+  let pid: number;
+  let port: number;
+  for (let attempt = 1; ; attempt++) {
+    port = await choosePort(attempt === 1 ? options : { ...options, port: 0 }, log);
+    try {
+      pid = await startServer(programs.root, dataDir, port, options.flags ?? [], account);
+      break;
+    } catch (err) {
+      if (options.portChosen || attempt === 3 || !/could not create any TCP\/IP sockets|Address already in use/.test((err as Error).message)) throw err;
+      log(`port ${port} was taken while the embedded PostgreSQL started; trying another`);
+    }
+  }
   writeOwner(dataDir);
   return handle(pid, port, 'started');
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BusinessUnit } from './business-unit';
 import { Database } from './database';
+import { grantRuntimeAccess } from './runtime-access';
 import { quoteIdent } from './sql';
 
 export interface MigrationFile {
@@ -26,8 +27,11 @@ export interface MigrationReport {
 /**
  * Brings every BU schema up to the newest migration. Each migration of each schema runs in its
  * own transaction under an advisory lock, so copies of the service starting together don't race.
+ * `db` connects as the role that owns the schemas; with `runtimeRole` (the service's own role,
+ * when it is another one) that role's privileges are then set to exactly RUNTIME_ACCESS.
  */
-export async function runMigrations(db: Database, units: readonly BusinessUnit[], dir: string): Promise<MigrationReport[]> {
+export async function runMigrations(db: Database, units: readonly BusinessUnit[], dir: string,
+  options: { runtimeRole?: string } = {}): Promise<MigrationReport[]> {
   const migrations = readMigrations(dir);
   const reports: MigrationReport[] = [];
   for (const bu of units) {
@@ -48,6 +52,7 @@ export async function runMigrations(db: Database, units: readonly BusinessUnit[]
         await runner.query('INSERT INTO schema_migration (version, name) VALUES ($1, $2)', [m.version, m.name]);
         applied.push(m.name);
       }
+      if (options.runtimeRole) await grantRuntimeAccess(runner, bu.schema, options.runtimeRole);
       await runner.query('COMMIT');
     } catch (err) {
       await runner.query('ROLLBACK').catch(() => undefined);
@@ -60,7 +65,6 @@ export async function runMigrations(db: Database, units: readonly BusinessUnit[]
   return reports;
 }
 
-/** The versions a schema lacks (for readiness checks). */
 /** Names of the migrations (as readMigrations lists them) that the BU's schema has not run. */
 export async function pendingMigrations(db: Database, bu: BusinessUnit, migrations: readonly Pick<MigrationFile, 'version' | 'name'>[]): Promise<string[]> {
   const rows = await db.query<{ version: string }>(

@@ -43,6 +43,7 @@ describe.each(['embedded', 'external'] as const)('commands and their exit codes,
     if (mode === 'external') {
       db = await createTestDatabase(['bak', 'gem']);
       env.DATABASE_URL = db.url;
+      env.MIGRATION_DATABASE_URL = db.ownerUrl;
     } else {
       env.DATA_DIR = path.join(work, 'data');
     }

@@ -73,7 +73,7 @@ describe('query limits and error codes over HTTP', () => {
 
   it('hides an internal error from the client and logs it with its context', async () => {
     // Break the schema under the running service: every read of item now fails in SQL.
-    await t.db.query('ALTER TABLE inriver_bak.item RENAME COLUMN sort_order TO sort_order_broken');
+    await t.owner.query('ALTER TABLE inriver_bak.item RENAME COLUMN sort_order TO sort_order_broken');
     try {
       const r = await s.gql('query ItemsOfOne { product(businessUnit: "bak", entityId: "1") { entityId items { entityId } } }', {}, KEY);
       expect(r.status).toBe(200);
@@ -89,7 +89,7 @@ describe('query limits and error codes over HTTP', () => {
       });
       expect(logLines.filter((l) => l.msg === 'unexpected error while serving GraphQL')).toHaveLength(1);
     } finally {
-      await t.db.query('ALTER TABLE inriver_bak.item RENAME COLUMN sort_order_broken TO sort_order');
+      await t.owner.query('ALTER TABLE inriver_bak.item RENAME COLUMN sort_order_broken TO sort_order');
     }
   });
 });

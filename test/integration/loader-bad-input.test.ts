@@ -189,9 +189,9 @@ describe('a failure in the middle of a file', () => {
 
     // A write the database refuses, deep in the file: after the product rows, links, resources and
     // membership of its batch were written, and after an earlier batch was written in full.
-    await h.q(`CREATE FUNCTION refuse_item_666() RETURNS trigger LANGUAGE plpgsql AS $$
+    await h.ownerQ(`CREATE FUNCTION refuse_item_666() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN IF NEW.entity_id = 666 THEN RAISE EXCEPTION 'item 666 refused by test trigger'; END IF; RETURN NEW; END $$`);
-    await h.q(`CREATE TRIGGER refuse_item_666 BEFORE INSERT OR UPDATE ON item FOR EACH ROW EXECUTE FUNCTION refuse_item_666()`);
+    await h.ownerQ(`CREATE TRIGGER refuse_item_666 BEFORE INSERT OR UPDATE ON item FOR EACH ROW EXECUTE FUNCTION refuse_item_666()`);
     const key = h.product(F2, [
       productLine({ id: 1, items: [{ id: 12, attrs: { Changed: true } }], resources: [803], nodes: [501] }),
       { EntityTypeId: 'Product', EntityId: 2, Deleted: true },
@@ -218,7 +218,7 @@ describe('a failure in the middle of a file', () => {
     expect(await h.q(`SELECT entity_id FROM product WHERE event_id NOT IN (SELECT id FROM load_event WHERE event_type = 'file_complete')`)).toEqual([]);
 
     // Later files wait, even once the cause is gone: the operator replays.
-    await h.q('DROP TRIGGER refuse_item_666 ON item');
+    await h.ownerQ('DROP TRIGGER refuse_item_666 ON item');
     await expect(h.pass()).resolves.toMatchObject({ status: 'blocked', errorEventId: error.id });
     expect(await h.completed()).not.toContain(later);
     expect(await h.dump()).toEqual(before);

@@ -80,8 +80,8 @@ describe('two loaders on the same BU', () => {
   it('a second loader started while the first is mid-file gets busy', async () => {
     h.product(F(14), products(1, 5));
     // Slow the first loader's write down so the second one surely starts during it.
-    await h.q(`CREATE FUNCTION slow_down() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.4); RETURN NULL; END $$`);
-    await h.q(`CREATE TRIGGER slow_down AFTER INSERT ON product FOR EACH STATEMENT EXECUTE FUNCTION slow_down()`);
+    await h.ownerQ(`CREATE FUNCTION slow_down() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.4); RETURN NULL; END $$`);
+    await h.ownerQ(`CREATE TRIGGER slow_down AFTER INSERT ON product FOR EACH STATEMENT EXECUTE FUNCTION slow_down()`);
     const first = h.pass();
     while (!(await h.events()).some((e) => e.event_type === 'file_start')) await new Promise((r) => setTimeout(r, 10));
     await expect(second.loadOnce(h.bu())).resolves.toMatchObject({ status: 'busy', applied: 0 });

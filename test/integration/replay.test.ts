@@ -111,16 +111,16 @@ describe('replay scenarios', () => {
     const [, , third] = await completes(h);
     const before = { state: await h.state(), events: await h.events() };
     // The replay's connection dies mid-transaction, as if the process were killed.
-    await h.q(`CREATE FUNCTION crash() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NEW; END $$`);
-    await h.q(`CREATE TRIGGER crash BEFORE INSERT ON entity_history FOR EACH ROW WHEN (NEW.entity_key = '3') EXECUTE FUNCTION crash()`);
+    await h.ownerQ(`CREATE FUNCTION crash() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NEW; END $$`);
+    await h.ownerQ(`CREATE TRIGGER crash BEFORE INSERT ON entity_history FOR EACH ROW WHEN (NEW.entity_key = '3') EXECUTE FUNCTION crash()`);
     await expect(h.replay(third.start_event_id, 'crashes')).rejects.toThrow();
-    await h.q('DROP TRIGGER crash ON entity_history');
+    await h.ownerQ('DROP TRIGGER crash ON entity_history');
     expect({ state: await h.state(), events: await h.events() }).toEqual(before);
     // A crash while re-applying the files after a replay: the file's transaction rolls back.
-    await h.q(`CREATE TRIGGER crash BEFORE INSERT ON product FOR EACH ROW WHEN (NEW.entity_id = 5) EXECUTE FUNCTION crash()`);
+    await h.ownerQ(`CREATE TRIGGER crash BEFORE INSERT ON product FOR EACH ROW WHEN (NEW.entity_id = 5) EXECUTE FUNCTION crash()`);
     await h.replay(third.start_event_id, 'replay, then crash while reloading');
     await expect(h.pass()).rejects.toThrow();
-    await h.q('DROP TRIGGER crash ON product');
+    await h.ownerQ('DROP TRIGGER crash ON product');
     // Restart: a new loader closes the interrupted start and applies the file.
     await expect(h.pass()).resolves.toEqual({ status: 'done', applied: 1 });
     expect((await h.events()).some((e) => e.metadata?.errorCode === 'interrupted')).toBe(true);

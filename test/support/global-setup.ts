@@ -5,7 +5,9 @@ import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ensureRoles } from '../../src/db/database-roles';
 import { EmbeddedPostgres, scratchPostgres } from '../../src/db/embedded-postgres';
+import { TEST_OWNER_ROLE, TEST_RUNTIME_ROLE } from './test-database';
 
 export interface SuiteState {
   pg?: EmbeddedPostgres;
@@ -16,11 +18,12 @@ export interface SuiteState {
 async function startPostgres(state: SuiteState): Promise<void> {
   if (process.env.DATABASE_URL) {
     process.env.TEST_ADMIN_DATABASE_URL = process.env.DATABASE_URL;
-    return;
+  } else {
+    // Durability is irrelevant for throw-away test databases.
+    state.pg = await scratchPostgres(['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200']);
+    process.env.TEST_ADMIN_DATABASE_URL = state.pg.url;
   }
-  // Durability is irrelevant for throw-away test databases.
-  state.pg = await scratchPostgres(['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200']);
-  process.env.TEST_ADMIN_DATABASE_URL = state.pg.url;
+  await ensureRoles(process.env.TEST_ADMIN_DATABASE_URL, { owner: TEST_OWNER_ROLE, runtime: TEST_RUNTIME_ROLE });
 }
 
 async function startS3(state: SuiteState): Promise<void> {

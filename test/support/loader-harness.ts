@@ -59,9 +59,12 @@ export async function loaderHarness(opts: {
   const loader = new BusinessUnitLoader(t.db, source, { loader: loaderLimits(opts.limits) }, silentLogger());
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const q = (sql: string, params: unknown[] = [], code = 'bak'): Promise<any[]> => t.db.withBu(bu(code), (m) => m.query(sql, params));
+  /** As the schema's owner: for what the service's role may not do (triggers that inject faults, DDL). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const ownerQ = (sql: string, params: unknown[] = [], code = 'bak'): Promise<any[]> => t.owner.withBu(bu(code), (m) => m.query(sql, params));
 
   return {
-    t, bucket, source, loader, bu, q,
+    t, bucket, source, loader, bu, q, ownerQ,
     pass: (code = 'bak'): Promise<PassResult> => loader.loadOnce(bu(code)),
     /** Writes a product file of a BU folder (default BAK) and returns its key. */
     product: (name: string, lines: unknown[], o: { folder?: string; gzip?: boolean } = {}) =>

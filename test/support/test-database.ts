@@ -2,6 +2,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { BusinessUnit, makeBusinessUnit } from '../../src/db/business-unit';
 import { Database } from '../../src/db/database';
+import { withCredentials } from '../../src/db/database-roles';
 import { runMigrations } from '../../src/db/migrations-runner';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
@@ -21,22 +22,38 @@ export function databaseUrl(name: string): string {
   return u.toString();
 }
 
-/** A fresh database per test file (or per scenario), migrated for the given BUs. */
+/**
+ * The suite's two roles (made once by the global setup): migrations run as the owner, the code
+ * under test as the runtime role with only the privileges of src/db/runtime-access.ts, as in
+ * production with MIGRATION_DATABASE_URL.
+ */
+export const TEST_OWNER_ROLE = 'pim_test_owner';
+export const TEST_RUNTIME_ROLE = 'pim_test_app';
+
+const asRole = (name: string, role: string) => withCredentials(databaseUrl(name), role, role);
+
+/**
+ * A fresh database per test file (or per scenario), migrated for the given BUs. `db` and `url` are
+ * the runtime role's (what the service gets); `owner` and `ownerUrl` the owner's, for setting up
+ * what the service itself may not do (e.g. changing configuration behind the API).
+ */
 export async function createTestDatabase(codes: string[] = ['bak'], options: { poolSize?: number } = {}) {
   const name = `t_${process.pid}_${Date.now().toString(36)}_${counter++}`;
   const admin = new Client({ connectionString: adminUrl() });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.query(`CREATE DATABASE ${name} OWNER ${TEST_OWNER_ROLE}`);
   } finally {
     await admin.end();
   }
-  const url = databaseUrl(name);
+  const url = asRole(name, TEST_RUNTIME_ROLE);
+  const ownerUrl = asRole(name, TEST_OWNER_ROLE);
   const units: BusinessUnit[] = codes.map((c) => makeBusinessUnit(c));
+  const owner = await Database.connect(ownerUrl, { poolSize: 2 });
+  await runMigrations(owner, units, MIGRATIONS_DIR, { runtimeRole: TEST_RUNTIME_ROLE });
   const db = await Database.connect(url, { poolSize: options.poolSize ?? 5 });
-  await runMigrations(db, units, MIGRATIONS_DIR);
   return {
-    name, url, db, units,
+    name, url, ownerUrl, db, owner, units,
     bu: (code: string) => {
       const bu = units.find((u) => u.code === code);
       if (!bu) throw new Error(`test database has no BU ${code}`);
@@ -44,6 +61,7 @@ export async function createTestDatabase(codes: string[] = ['bak'], options: { p
     },
     async close() {
       await db.close();
+      await owner.close();
       const c = new Client({ connectionString: adminUrl() });
       await c.connect();
       try {

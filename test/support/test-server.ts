@@ -18,6 +18,7 @@ export async function startTestServer(t: TestDatabase, options: {
 }) {
   const config = loadConfig({
     DATABASE_URL: t.url,
+    MIGRATION_DATABASE_URL: t.ownerUrl,
     SOURCE_URL: pathToFileURL(options.bucketDir).href,
     BUSINESS_UNITS: options.units ?? t.units.map((u) => `${u.code}=${u.sourceFolder}`).join(','),
     API_KEYS: options.apiKeys ?? '',
