@@ -8,27 +8,24 @@ export type HistoryTable = 'product' | 'item' | 'channel_node';
 const ENTITY_TYPE: Record<HistoryTable, string> = { product: 'Product', item: 'Item', channel_node: 'ChannelNode' };
 
 /**
- * Nested sets of an owner, aggregated once for the whole batch (not a subquery per entity). The
- * batch's ids are given as an array (`= ANY(ARRAY(…))`, an index condition) rather than as a
- * semi-join: inside a long load the tables' statistics are those of before it (the rows are not
- * committed, so nothing can analyze them), and with a semi-join the planner read every link of the
- * owner type for each batch once it believed there was one: a 200,000-product file slowed from
- * 1,100 to 130 lines/s after 80,000 lines.
+ * Nested sets of an entity, aggregated per entity through LATERAL subqueries: each is one index
+ * probe of the owner's rows, whatever the statistics say. A plan over the whole batch at once
+ * depends on them, and inside a load they are wrong: the rows are not committed, so nothing can
+ * analyze them, and after an interrupted load (aborted rows vacuumed away) the planner believes
+ * the tables are empty. It then re-ran the aggregate over the whole batch for every entity of it
+ * (a full file slowed down 100x, minutes per batch); a per-entity probe cannot.
  */
 function childSets(ownerType: string): string {
   return `
-    LEFT JOIN (SELECT owner_entity_id AS id,
-        jsonb_agg(to_jsonb(r) - 'owner_type' - 'owner_entity_id' ORDER BY r.sort_order, r.resource_entity_id) AS resources
-      FROM resource r WHERE r.owner_type = '${ownerType}' AND r.owner_entity_id = ANY(ARRAY(SELECT id FROM ops)) GROUP BY 1) res ON res.id = t.entity_id
-    LEFT JOIN (SELECT owner_entity_id AS id,
-        jsonb_agg(to_jsonb(l) - 'owner_type' - 'owner_entity_id' ORDER BY l.direction, l.sort_order) AS links
-      FROM entity_link l WHERE l.owner_type = '${ownerType}' AND l.owner_entity_id = ANY(ARRAY(SELECT id FROM ops)) GROUP BY 1) lnk ON lnk.id = t.entity_id`;
+    CROSS JOIN LATERAL (SELECT jsonb_agg(to_jsonb(r) - 'owner_type' - 'owner_entity_id' ORDER BY r.sort_order, r.resource_entity_id) AS resources
+      FROM resource r WHERE r.owner_type = '${ownerType}' AND r.owner_entity_id = o.id) res
+    CROSS JOIN LATERAL (SELECT jsonb_agg(to_jsonb(l) - 'owner_type' - 'owner_entity_id' ORDER BY l.direction, l.sort_order) AS links
+      FROM entity_link l WHERE l.owner_type = '${ownerType}' AND l.owner_entity_id = o.id) lnk`;
 }
 
 const MEMBERSHIP = `
-    LEFT JOIN (SELECT product_entity_id AS id,
-        jsonb_agg(to_jsonb(m) - 'product_entity_id' ORDER BY m.sort_order, m.channel_node_id) AS membership
-      FROM channel_node_product m WHERE m.product_entity_id = ANY(ARRAY(SELECT id FROM ops)) GROUP BY 1) mem ON mem.id = t.entity_id`;
+    CROSS JOIN LATERAL (SELECT jsonb_agg(to_jsonb(m) - 'product_entity_id' ORDER BY m.sort_order, m.channel_node_id) AS membership
+      FROM channel_node_product m WHERE m.product_entity_id = o.id) mem`;
 
 /**
  * Records the stored image of each entity in `ops` (taken after the batch wrote it): the row plus
@@ -43,7 +40,8 @@ export async function recordHistory(ctx: WriteContext, table: HistoryTable, ops:
      SELECT $1, $2, t.entity_id::text, o.op, now(), $3,
        to_jsonb(t) || jsonb_build_object('resources', coalesce(res.resources, '[]'::jsonb), 'links', coalesce(lnk.links, '[]'::jsonb)
          ${table === 'product' ? `, 'membership', coalesce(mem.membership, '[]'::jsonb)` : ''})
-     FROM ops o JOIN ${table} t ON t.entity_id = o.id ${childSets(ownerType)} ${table === 'product' ? MEMBERSHIP : ''}
+     FROM ops o CROSS JOIN LATERAL (SELECT * FROM ${table} t WHERE t.entity_id = o.id OFFSET 0) t
+       ${childSets(ownerType)} ${table === 'product' ? MEMBERSHIP : ''}
      ORDER BY o.id`,
     [ctx.eventId, ownerType, ctx.sourceFile, JSON.stringify([...ops].map(([id, op]) => ({ id, op })))]);
 }
