@@ -64,15 +64,16 @@ export async function insertError(
  * Only called under the BU's loader lock, so no live loader can own such a start.
  */
 export async function closeInterrupted(runner: Queryable): Promise<number> {
-  const result: [unknown[], number] = await runner.query(
+  const closed: { id: string }[] = await runner.query(
     `INSERT INTO load_event (event_type, source_file, source_key, source_etag, entity_type, start_event_id, error_message, metadata)
      SELECT 'file_error', s.source_file, s.source_key, s.source_etag, s.entity_type, s.id,
        'interrupted: the loader stopped before this file committed; nothing of it was applied and it will be tried again',
        '{"errorCode": "interrupted", "blocking": false}'::jsonb
      FROM load_event s
      WHERE s.event_type = 'file_start' AND s.replay_date IS NULL
-       AND NOT EXISTS (SELECT 1 FROM load_event o WHERE o.start_event_id = s.id)`);
-  return result[1];
+       AND NOT EXISTS (SELECT 1 FROM load_event o WHERE o.start_event_id = s.id)
+     RETURNING id`);
+  return closed.length;
 }
 
 /**

@@ -5,7 +5,7 @@ import { loaderLockKey } from '../../src/loaders/bu-lock';
 import { productLine } from '../support/bucket-factory';
 import { LoaderHarness, loaderHarness, productKey, productName } from '../support/loader-harness';
 import { loaderLimits } from '../support/loader-limits';
-import { silentLogger } from '../support/silent-logger';
+import { capturingLogger, silentLogger } from '../support/silent-logger';
 
 /** docs/loading-and-replay.md "Concurrency": restart after a crash, and one loader per BU at a time. */
 
@@ -19,7 +19,12 @@ async function etagOf(h: LoaderHarness, key: string): Promise<string> {
 
 describe('a file_start left without outcome (the loader died mid-file)', () => {
   let h: LoaderHarness;
-  beforeEach(async () => { h = await loaderHarness(); });
+  let logged: Record<string, unknown>[];
+  beforeEach(async () => {
+    const capture = capturingLogger('warn');
+    logged = capture.lines;
+    h = await loaderHarness({ log: capture.log });
+  });
   afterEach(() => h.close());
 
   it('is closed as a non-blocking "interrupted" error on the next pass, and the file is applied', async () => {
@@ -37,6 +42,7 @@ describe('a file_start left without outcome (the loader died mid-file)', () => {
     expect(events[1].error_message).toMatch(/interrupted/);
     expect(events[3]).toMatchObject({ start_event_id: events[2].id, records_inserted: 2 });
     expect((await h.q('SELECT count(*)::int AS n FROM product'))[0].n).toBe(2);
+    expect(logged).toContainEqual(expect.objectContaining({ msg: 'closed file_start events left by an interrupted loader', closed: 1 }));
 
     // Closed once; later passes go on normally.
     h.product(F(15), [productLine({ id: 3 })]);

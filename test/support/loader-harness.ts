@@ -1,4 +1,5 @@
 import { LoaderLimits } from '../../src/config/config';
+import type { Logger } from '../../src/logger';
 import { BusinessUnit, makeBusinessUnit } from '../../src/db/business-unit';
 import { BusinessUnitLoader, PassResult } from '../../src/loaders/business-unit-loader';
 import { LocalSource } from '../../src/loaders/local-source';
@@ -45,6 +46,7 @@ export async function loaderHarness(opts: {
   limits?: Partial<LoaderLimits>;
   source?: Source;
   poolSize?: number;
+  log?: Logger;
 } = {}) {
   const codes = opts.codes ?? ['bak'];
   const t: TestDatabase = await createTestDatabase(codes, { poolSize: opts.poolSize });
@@ -56,7 +58,7 @@ export async function loaderHarness(opts: {
     if (!unit) throw new Error(`harness has no BU ${code}`);
     return unit;
   };
-  const loader = new BusinessUnitLoader(t.db, source, { loader: loaderLimits(opts.limits) }, silentLogger());
+  const loader = new BusinessUnitLoader(t.db, source, { loader: loaderLimits(opts.limits) }, opts.log ?? silentLogger());
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const q = (sql: string, params: unknown[] = [], code = 'bak'): Promise<any[]> => t.db.withBu(bu(code), (m) => m.query(sql, params));
   /** As the schema's owner: for what the service's role may not do (triggers that inject faults, DDL). */
