@@ -42,7 +42,9 @@ export function jobFolder(bu: BusinessUnit, job: Pick<ExportJobEntity, 'id' | 'r
 
 /** A stable fingerprint of what a file was made from: the template and, for long files, its mappings. */
 function templateSha(t: TemplateConfig, mappings: MappingConfig[]): string {
-  const { enabled: _e, version: _v, notes: _n, ...shape } = t;
+  const { enabled: _e, version: _v, notes: _n, formulaEscape, ...rest } = t;
+  // Left out at its default, so the fingerprints of templates made before the setting existed do not change.
+  const shape = formulaEscape === 'none' ? rest : { ...rest, formulaEscape };
   return createHash('sha256').update(JSON.stringify({ ...shape, columns: t.columns.map(({ notes: _cn, ...c }) => c), mappings: mappings.map(({ notes: _mn, ...m }) => m) })).digest('hex');
 }
 

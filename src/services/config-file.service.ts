@@ -25,7 +25,9 @@ const columnSchema = z.object({
 const templateSchema = z.object({
   name: str, rowSource: str, delimiter: optStr, enabled: optBool, header: optBool,
   quoting: z.enum(['minimal', 'all']).nullable().optional(), lineEnding: z.enum(['LF', 'CRLF']).nullable().optional(),
-  encoding: z.enum(['UTF-8', 'UTF-8-BOM']).nullable().optional(), notes: optStr, columns: z.array(columnSchema),
+  encoding: z.enum(['UTF-8', 'UTF-8-BOM']).nullable().optional(),
+  // Absent in files written before it existed: they import with the default, none.
+  formulaEscape: z.enum(['none', 'quote']).nullable().optional(), notes: optStr, columns: z.array(columnSchema),
 }).strict();
 const mappingSchema = z.object({
   inriverEntity: str, inriverField: str, heilerCsv: str, heilerColumn: str, transformationRule: optStr, active: optBool, notes: optStr,

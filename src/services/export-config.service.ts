@@ -128,12 +128,12 @@ export async function saveTemplate(m: EntityManager, t: TemplateConfig): Promise
   if (current && shapeOf(current) === shapeOf(t)) return false;
   const version = current ? current.version + 1 : 1;
   await m.query(
-    `INSERT INTO csv_templates (name, row_source, delimiter, enabled, header, quoting, line_ending, encoding, version, notes, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())
+    `INSERT INTO csv_templates (name, row_source, delimiter, enabled, header, quoting, line_ending, encoding, formula_escape, version, notes, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now())
      ON CONFLICT (name) DO UPDATE SET row_source = EXCLUDED.row_source, delimiter = EXCLUDED.delimiter, enabled = EXCLUDED.enabled,
        header = EXCLUDED.header, quoting = EXCLUDED.quoting, line_ending = EXCLUDED.line_ending, encoding = EXCLUDED.encoding,
-       version = EXCLUDED.version, notes = EXCLUDED.notes, updated_at = now()`,
-    [t.name, t.rowSource, t.delimiter, t.enabled, t.header, t.quoting, t.lineEnding, t.encoding, version, t.notes]);
+       formula_escape = EXCLUDED.formula_escape, version = EXCLUDED.version, notes = EXCLUDED.notes, updated_at = now()`,
+    [t.name, t.rowSource, t.delimiter, t.enabled, t.header, t.quoting, t.lineEnding, t.encoding, t.formulaEscape, version, t.notes]);
   await m.query('DELETE FROM csv_template_config WHERE csv_name = $1', [t.name]);
   await m.query(
     `INSERT INTO csv_template_config (csv_name, position, column_name, source_type, source_value, default_value, transformation, required, notes)
