@@ -5,8 +5,8 @@ import { DecoratorEntity } from '../entities';
 import { badInput } from '../errors/domain-error';
 import { readDefaultLocale, readMappings, readTemplates } from '../export/config-queries';
 import { normalizeDecorator, normalizeMapping, normalizeTemplate, validateTemplate } from '../export/config-validation';
-import { saveDefaultLocale, saveTemplate } from './export-config.service';
-import { LOCALE_CODE } from '../export/config-names';
+import { lockTemplateNames, saveDefaultLocale, saveTemplate } from './export-config.service';
+import { CASE_COLLISION, LOCALE_CODE, caseCollisions } from '../export/config-names';
 
 /**
  * The export configuration as one JSON file (`npm run config -- export|import`), so operators can
@@ -95,6 +95,7 @@ export class ConfigFileService {
       names.add(t.name);
       problems.push(...validateTemplate(t).map((p) => `template "${t.name}": ${p}`));
     });
+    problems.push(...caseCollisions(templates.map((t) => t.name)).map((pair) => `templates: ${pair} ${CASE_COLLISION}`));
     const mappings = (file.fieldMappings ?? []).map((input, i) => {
       const r = normalizeMapping(input);
       problems.push(...r.problems.map((p) => `fieldMappings[${i}]: ${p}`));
@@ -119,6 +120,8 @@ export class ConfigFileService {
     await this.db.withBu(bu, async (m) => {
       if (file.defaultLocale) await saveDefaultLocale(m, file.defaultLocale);
       if (file.templates) {
+        // Every template not in the file goes first, so the file's names (checked above) are all there is.
+        await lockTemplateNames(m);
         const gone: { name: string }[] = await m.query('SELECT name FROM csv_templates WHERE NOT (name = ANY($1::text[])) ORDER BY name', [[...names]]);
         summary.templates!.deleted = gone.map((g) => g.name);
         await m.query('DELETE FROM csv_templates WHERE NOT (name = ANY($1::text[]))', [[...names]]);

@@ -9,7 +9,7 @@ import {
   validateTemplate,
 } from '../export/config-validation';
 import { MappingConfig, TemplateConfig } from '../export/template-types';
-import { LOCALE_CODE } from '../export/config-names';
+import { CASE_COLLISION, LOCALE_CODE } from '../export/config-names';
 
 
 const refuse = (what: string, problems: string[]) => badInput(`${what} not saved: ${problems.join('; ')}`, { problems });
@@ -39,6 +39,10 @@ export class ExportConfigService {
     const problems = validateTemplate(t);
     if (problems.length) throw refuse(`template "${t.name}"`, problems);
     return this.db.withBu(bu, async (m) => {
+      await lockTemplateNames(m);
+      const [clash]: { name: string }[] = await m.query(
+        'SELECT name FROM csv_templates WHERE lower(name) = lower($1) AND name <> $1 ORDER BY name LIMIT 1', [t.name]);
+      if (clash) throw refuse(`template "${t.name}"`, [`"${clash.name}" and "${t.name}" ${CASE_COLLISION}; pick another name (to change that template, save it as "${clash.name}")`]);
       await saveTemplate(m, t);
       return (await readTemplates(m, [t.name]))[0];
     });
@@ -120,6 +124,15 @@ export class ExportConfigService {
     if (!LOCALE_CODE.test(locale)) throw badInput(`default locale "${locale}" is not a locale code such as en or fr-CA`);
     await this.db.withBu(bu, (m) => saveDefaultLocale(m, locale));
   }
+}
+
+/**
+ * Taken by every save of template names (API and import) until it commits: two names differing
+ * only in case, saved at the same moment, would otherwise both pass the check. Reads, exports
+ * included, do not wait for it.
+ */
+export async function lockTemplateNames(m: EntityManager): Promise<void> {
+  await m.query(`SELECT pg_advisory_xact_lock(hashtextextended('pim-accumulator:templates:' || current_schema(), 0))`);
 }
 
 /** Inserts or replaces a (validated) template and its columns; the version goes up only when something changed. */

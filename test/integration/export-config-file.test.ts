@@ -104,4 +104,18 @@ describe('export configuration file import and export', () => {
       .catch((err: Error) => err.message);
     expect(bad).toMatch(/templates\.0\.formulaEscape/);
   });
+
+  it('refuses reserved names in any case and names that differ only in case, importing nothing', async () => {
+    const before = await files.exportConfig(bu());
+    const columns = [{ columnName: 'id', sourceType: 'inriver_field', sourceValue: 'EntityId' }];
+    const message = await files.importConfig(bu(), { formatVersion: 1, templates: [
+      { name: 'Items.csv', rowSource: 'ITEM', columns }, { name: 'items.csv', rowSource: 'ITEM', columns },
+      { name: 'MANIFEST.json', rowSource: 'ITEM', columns }, { name: 'a.csv.partial', rowSource: 'ITEM', columns },
+    ] }).catch((err: Error) => err.message);
+    expect(message).toMatch(/^configuration file not imported: /);
+    expect(message).toContain('templates: "Items.csv" and "items.csv" differ only in case');
+    expect(message).toContain('template "MANIFEST.json": file name "MANIFEST.json" is reserved in any case');
+    expect(message).toContain('template "a.csv.partial": file name "a.csv.partial" is reserved in any case');
+    expect(await files.exportConfig(bu())).toEqual(before);
+  });
 });
