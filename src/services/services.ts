@@ -37,6 +37,8 @@ export interface Services {
 export interface ExportWiring {
   store: ExportStore;
   downloadUrlExpirySeconds: number;
+  /** EXPORT_MAX_QUEUED. */
+  maxQueued: number;
   onQueued?: (bu: BusinessUnit) => void;
 }
 
@@ -54,7 +56,7 @@ export function createServices(
     replay: new ReplayService(db, source, log, scheduler ? (bu) => void scheduler.trigger(bu) : null),
     scheduler,
     folders,
-    exportJobs: new ExportJobService(db, exports.store, exports.downloadUrlExpirySeconds, exports.onQueued),
+    exportJobs: new ExportJobService(db, exports.store, exports.downloadUrlExpirySeconds, exports.onQueued, exports.maxQueued),
     exportConfig: new ExportConfigService(db),
     configFile: new ConfigFileService(db),
   };

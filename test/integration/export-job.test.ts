@@ -30,6 +30,8 @@ describe('export jobs', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pim-export-'));
     s = await startTestServer(t, {
       bucketDir: bucket.root, exportUrl: pathToFileURL(dir).href,
+      // "Several copies" queues six jobs at once (the bound itself: export-queue.test.ts).
+      env: { EXPORT_MAX_QUEUED: '6' },
       exportHooks: {
         afterSnapshot: async () => {
           const fn = duringSnapshot;
@@ -173,7 +175,7 @@ describe('export jobs', () => {
   });
 
   it('several copies of the service share the queue: each job runs exactly once', async () => {
-    const second = await startTestServer(t, { bucketDir: bucket.root, exportUrl: pathToFileURL(dir).href });
+    const second = await startTestServer(t, { bucketDir: bucket.root, exportUrl: pathToFileURL(dir).href, env: { EXPORT_MAX_QUEUED: '6' } });
     try {
       const ids: string[] = [];
       for (let i = 0; i < 6; i++) {
