@@ -41,6 +41,7 @@ export async function startApp(config: AppConfig, log: Logger, options: { poll?:
   const services = createServices(database.db, source, scheduler, log, {
     store: exportStore,
     downloadUrlExpirySeconds: config.export.downloadUrlExpirySeconds,
+    maxQueued: config.export.maxQueued,
     onQueued: () => exportWorker?.wake(),
   }, folders);
   let server: RunningServer;

@@ -9,8 +9,10 @@ import { ExitCode, cliCommand, runCli, selectBusinessUnits } from './cli-runtime
 
 const program = cliCommand('export')
   .description('Queue a full CSV export of a business unit (as requestExport does) and, with --wait, run it here and wait for it. '
+    + 'Without --idempotency-key, a job still queued for the same templates is reused. '
     + 'Exit code: 0 succeeded (or queued, without --wait), 3 the export failed, 4 --timeout passed, '
-    + '2 refused (unknown business unit or template, idempotency key used with other templates) or bad arguments, 1 error.')
+    + '2 refused (unknown business unit or template, idempotency key used with other templates) or bad arguments, '
+    + '1 busy (the business unit already has EXPORT_MAX_QUEUED jobs queued or running: retry later) or error.')
   .requiredOption('--bu <code>', 'business unit code')
   .option('--templates <names>', 'comma list of template (file) names; default: every enabled template')
   .option('--idempotency-key <key>', 'same key => same job (an Airflow retry reuses the job instead of starting another)')
@@ -31,7 +33,7 @@ void runCli(async (config, log, scope) => {
   const store = createExportStore(config.exportTarget, config.s3);
   const worker = opts.wait ? new ExportWorker(database.db, new ExportRunner(database.db, store, log), [bu], log) : null;
   try {
-    const jobs = new ExportJobService(database.db, store, config.export.downloadUrlExpirySeconds, () => worker?.wake());
+    const jobs = new ExportJobService(database.db, store, config.export.downloadUrlExpirySeconds, () => worker?.wake(), config.export.maxQueued);
     const templates = opts.templates?.split(',').map((t) => t.trim()).filter(Boolean);
     let job = await jobs.request(bu, {
       templates: templates?.length ? templates : null,

@@ -76,7 +76,15 @@ export interface ExportSettings {
   readonly pollIntervalMs: number;
   /** Lifetime of the pre-signed download URLs of exported files on S3. */
   readonly downloadUrlExpirySeconds: number;
+  /** Export jobs a BU may have QUEUED or RUNNING at once; a request beyond it is refused as busy. */
+  readonly maxQueued: number;
 }
+
+/**
+ * A nightly run, a person's run and one retry fit; more is a client gone wrong (a loop, 20
+ * aliases of requestExport in one request), and each job is a full export.
+ */
+export const DEFAULT_EXPORT_MAX_QUEUED = 3;
 
 export class ConfigError extends Error {
   constructor(readonly variable: string, reason: string) {
@@ -208,6 +216,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       pollIntervalMs: parse(env, 'EXPORT_POLL_INTERVAL_MS', intVar(0), 10_000),
       // S3 caps pre-signed URLs at 7 days.
       downloadUrlExpirySeconds: parse(env, 'EXPORT_DOWNLOAD_URL_EXPIRY_SECONDS', intVar(1).max(604_800), 3600),
+      maxQueued: parse(env, 'EXPORT_MAX_QUEUED', intVar(1).max(1000), DEFAULT_EXPORT_MAX_QUEUED),
     },
     projectRoot,
     corsOrigins: parseWith<string[] | '*'>(env, 'CORS_ORIGINS', parseCorsOrigins, () => []),

@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { CsvEncoding, LineEnding, Quoting } from '../export/template-types';
+import type { CsvEncoding, FormulaEscape, LineEnding, Quoting } from '../export/template-types';
 
 /** One output file of the CSV export (its columns are CsvTemplateColumnEntity rows). */
 @Entity({ name: 'csv_templates' })
@@ -12,6 +12,7 @@ export class CsvTemplateEntity {
   @Column({ type: 'text' }) quoting!: Quoting;
   @Column({ name: 'line_ending', type: 'text' }) lineEnding!: LineEnding;
   @Column({ type: 'text' }) encoding!: CsvEncoding;
+  @Column({ name: 'formula_escape', type: 'text' }) formulaEscape!: FormulaEscape;
   @Column({ type: 'integer' }) version!: number;
   @Column({ type: 'text', nullable: true }) notes!: string | null;
   @Column({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;

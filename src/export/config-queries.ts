@@ -1,5 +1,5 @@
 import { Queryable } from '../db/queryable';
-import { CsvEncoding, LineEnding, MappingConfig, Quoting, TemplateConfig } from './template-types';
+import { CsvEncoding, FormulaEscape, LineEnding, MappingConfig, Quoting, TemplateConfig } from './template-types';
 
 /**
  * Reads of the export configuration tables, shared by the API and the export job (which calls
@@ -8,7 +8,7 @@ import { CsvEncoding, LineEnding, MappingConfig, Quoting, TemplateConfig } from 
 
 interface TemplateRow {
   name: string; row_source: string; delimiter: string; enabled: boolean; header: boolean; quoting: Quoting;
-  line_ending: LineEnding; encoding: CsvEncoding; version: number; notes: string | null; columns: ColumnRow[] | null;
+  line_ending: LineEnding; encoding: CsvEncoding; formula_escape: FormulaEscape; version: number; notes: string | null; columns: ColumnRow[] | null;
 }
 interface ColumnRow {
   column_name: string; position: number; source_type: string; source_value: string | null; default_value: string | null;
@@ -22,7 +22,7 @@ export async function readTemplates(q: Queryable, names: readonly string[] | nul
      FROM csv_templates t WHERE $1::text[] IS NULL OR t.name = ANY($1::text[]) ORDER BY t.name`, [names]);
   return rows.map((t) => ({
     name: t.name, rowSource: t.row_source, delimiter: t.delimiter, enabled: t.enabled, header: t.header, quoting: t.quoting,
-    lineEnding: t.line_ending, encoding: t.encoding, version: t.version, notes: t.notes,
+    lineEnding: t.line_ending, encoding: t.encoding, formulaEscape: t.formula_escape, version: t.version, notes: t.notes,
     columns: (t.columns ?? []).map((c) => ({
       columnName: c.column_name, sourceType: c.source_type, sourceValue: c.source_value, defaultValue: c.default_value,
       transformation: c.transformation, required: c.required, notes: c.notes,

@@ -1,5 +1,5 @@
 import { templateProblems } from './template-compiler';
-import { CsvEncoding, LineEnding, MappingConfig, Quoting, TemplateConfig } from './template-types';
+import { CsvEncoding, FormulaEscape, LineEnding, MappingConfig, Quoting, TemplateConfig } from './template-types';
 import { transformationProblem } from './transformations';
 import { DECORATOR_TYPE, FIELD_NAME, FILE_NAME } from './config-names';
 
@@ -27,6 +27,7 @@ export interface TemplateInput {
   quoting?: Quoting | null;
   lineEnding?: LineEnding | null;
   encoding?: CsvEncoding | null;
+  formulaEscape?: FormulaEscape | null;
   notes?: string | null;
   columns: ColumnInput[];
 }
@@ -66,6 +67,7 @@ export function normalizeTemplate(input: TemplateInput): TemplateConfig {
     quoting: input.quoting ?? 'minimal',
     lineEnding: input.lineEnding ?? 'LF',
     encoding: input.encoding ?? 'UTF-8',
+    formulaEscape: input.formulaEscape ?? 'none',
     version: 0,
     notes: blankToNull(input.notes),
     columns: input.columns.map((c) => ({
@@ -84,12 +86,14 @@ export function normalizeTemplate(input: TemplateInput): TemplateConfig {
 const QUOTING: readonly string[] = ['minimal', 'all'];
 const LINE_ENDINGS: readonly string[] = ['LF', 'CRLF'];
 const ENCODINGS: readonly string[] = ['UTF-8', 'UTF-8-BOM'];
+const FORMULA_ESCAPES: readonly string[] = ['none', 'quote'];
 
 export function validateTemplate(t: TemplateConfig): string[] {
   const problems: string[] = [];
   if (!QUOTING.includes(t.quoting)) problems.push(`quoting "${t.quoting}": use minimal or all`);
   if (!LINE_ENDINGS.includes(t.lineEnding)) problems.push(`line ending "${t.lineEnding}": use LF or CRLF`);
   if (!ENCODINGS.includes(t.encoding)) problems.push(`encoding "${t.encoding}": use UTF-8 or UTF-8-BOM`);
+  if (!FORMULA_ESCAPES.includes(t.formulaEscape)) problems.push(`formula escape "${t.formulaEscape}": use none or quote`);
   return [...problems, ...templateProblems(t)];
 }
 

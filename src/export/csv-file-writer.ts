@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { ExportSink } from './export-store';
-import { CsvEncoding, LineEnding, Quoting } from './template-types';
+import { CsvEncoding, FormulaEscape, LineEnding, Quoting } from './template-types';
 
 export interface CsvFormat {
   delimiter: string;
@@ -10,6 +10,8 @@ export interface CsvFormat {
   quoting: Quoting;
   lineEnding: LineEnding;
   encoding: CsvEncoding;
+  /** Unset: none. */
+  formulaEscape?: FormulaEscape;
 }
 
 export interface WrittenFile {
@@ -20,19 +22,39 @@ export interface WrittenFile {
 }
 
 /**
+ * Cells starting with one of these make Excel, LibreOffice and Google Sheets evaluate a formula
+ * (`=HYPERLINK(…)`, `=cmd|' /C calc'!A0`, `@SUM(…)`): the list of OWASP's CSV injection page.
+ */
+const FORMULA_START = /^[=+\-@\t\r]/;
+/**
+ * A plain decimal number (`-5`, `+1.25`, `-2.5e-3`) is read as a number, never as a formula that
+ * can call a function or reach another program, so it is left alone: a price or a temperature
+ * stays numeric for whoever opens the file (OWASP's page escapes these as well).
+ */
+const PLAIN_NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** The cell with a leading `'` when a spreadsheet would take it for a formula (formula_escape `quote`). */
+export function escapeFormula(f: string): string {
+  return FORMULA_START.test(f) && !PLAIN_NUMBER.test(f) ? `'${f}` : f;
+}
+
+/**
  * RFC 4180 text of records: a field holding the delimiter, a quote, CR or LF is quoted, its quotes
  * doubled (`quoting: all` quotes every non-empty field); every record ends with the line ending.
  * Written here rather than with csv-stringify: its per-field option handling was the largest
  * cost of an export in Node (4x this for the same bytes); the tests read the output back with csv-parse.
+ * With `formulaEscape: quote` a field is escaped (escapeFormula) before it is quoted; without it,
+ * the per-field function has no escape step at all, so the default costs nothing (it is benchmarked).
  */
-export function csvRecords(format: Pick<CsvFormat, 'delimiter' | 'quoting' | 'lineEnding'>): (records: readonly string[][]) => string {
+export function csvRecords(format: Pick<CsvFormat, 'delimiter' | 'quoting' | 'lineEnding' | 'formulaEscape'>): (records: readonly string[][]) => string {
   const eol = format.lineEnding === 'CRLF' ? '\r\n' : '\n';
   const delimiter = format.delimiter;
   const special = new RegExp(`["\r\n${delimiter.replace(/[\\\]^-]/g, '\\$&')}]`);
   const quote = (f: string) => `"${f.replace(/"/g, '""')}"`;
-  const field = format.quoting === 'all'
+  const plain = format.quoting === 'all'
     ? (f: string) => (f === '' ? f : quote(f))
     : (f: string) => (special.test(f) ? quote(f) : f);
+  const field = format.formulaEscape === 'quote' ? (f: string) => plain(escapeFormula(f)) : plain;
   return (records) => {
     let text = '';
     for (const record of records) {
@@ -50,6 +72,8 @@ export function csvRecords(format: Pick<CsvFormat, 'delimiter' | 'quoting' | 'li
  */
 export async function writeCsv(sink: ExportSink, format: CsvFormat, columns: string[], batches: AsyncIterable<string[][]>): Promise<WrittenFile> {
   const stringify = csvRecords(format);
+  // The header is the template's own column names, written as configured: only data is escaped.
+  const header = csvRecords({ ...format, formulaEscape: 'none' });
   const stream = sink.stream;
   // Only the writing side: an S3 sink's PassThrough is read by the upload, which commit() waits for.
   const done = finished(stream, { readable: false });
@@ -65,7 +89,7 @@ export async function writeCsv(sink: ExportSink, format: CsvFormat, columns: str
     if (!stream.write(chunk)) await Promise.race([once(stream, 'drain'), done]);
   };
   try {
-    await write((format.encoding === 'UTF-8-BOM' ? '\ufeff' : '') + (format.header ? stringify([columns]) : ''));
+    await write((format.encoding === 'UTF-8-BOM' ? '\ufeff' : '') + (format.header ? header([columns]) : ''));
     for await (const batch of batches) {
       rows += batch.length;
       await write(stringify(batch));

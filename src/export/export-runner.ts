@@ -6,6 +6,7 @@ import type { ExportFileRecord, ExportJobEntity } from '../entities/export-job.e
 import { Logger, PROGRESS_INTERVAL_MS, progressEvery } from '../logger';
 import { CategoryTree } from './category-tree';
 import { readDefaultLocale, readMappings, readTemplates } from './config-queries';
+import { CASE_COLLISION, caseCollisions } from './config-names';
 import { writeCsv } from './csv-file-writer';
 import { ExportAbortedError, cursorBatches } from './cursor-batches';
 import { ExportStore } from './export-store';
@@ -42,7 +43,9 @@ export function jobFolder(bu: BusinessUnit, job: Pick<ExportJobEntity, 'id' | 'r
 
 /** A stable fingerprint of what a file was made from: the template and, for long files, its mappings. */
 function templateSha(t: TemplateConfig, mappings: MappingConfig[]): string {
-  const { enabled: _e, version: _v, notes: _n, ...shape } = t;
+  const { enabled: _e, version: _v, notes: _n, formulaEscape, ...rest } = t;
+  // Left out at its default, so the fingerprints of templates made before the setting existed do not change.
+  const shape = formulaEscape === 'none' ? rest : { ...rest, formulaEscape };
   return createHash('sha256').update(JSON.stringify({ ...shape, columns: t.columns.map(({ notes: _cn, ...c }) => c), mappings: mappings.map(({ notes: _mn, ...m }) => m) })).digest('hex');
 }
 
@@ -116,6 +119,9 @@ export class ExportRunner {
       templates.sort((a, b) => job.templates!.indexOf(a.name) - job.templates!.indexOf(b.name));
     }
     if (templates.length === 0) throw new ExportConfigError('no template is enabled: nothing to export');
+    // Saving refuses such names; these may come from SQL edits. Reserved names fail in compileTemplate below.
+    const collisions = caseCollisions(templates.map((t) => t.name));
+    if (collisions.length) throw new ExportConfigError(`templates ${collisions.join(', ')} ${CASE_COLLISION}; rename one`);
     const plan = [];
     for (const template of templates) {
       const mappings = template.rowSource === 'ITEM_ATTRIBUTE' ? await readMappings(conn, { csv: template.name, activeOnly: true }) : [];

@@ -7,7 +7,7 @@ import {
 import { ColumnConfig, CompilerApi, ConfigProblem, EvalContext, Getter, InternalColumn, MappingConfig, Row, TemplateConfig } from './template-types';
 import { TransformationError, compileTransformation } from './transformations';
 import { renderDefault } from './value-render';
-import { DECORATOR_TYPE, FIELD_NAME, FILE_NAME } from './config-names';
+import { DECORATOR_TYPE, FIELD_NAME, FILE_NAME, reservedFileName } from './config-names';
 
 /**
  * Turns a template's configuration into one SQL query (only the fields its columns need, so a
@@ -225,9 +225,9 @@ class TemplateCompiler implements CompilerApi {
 /** Problems with the file-level settings of a template (everything but its columns). */
 export function templateSettingsProblems(t: Pick<TemplateConfig, 'name' | 'rowSource' | 'delimiter'>): string[] {
   const problems: string[] = [];
-  if (!FILE_NAME.test(t.name) || t.name === 'manifest.json') {
-    problems.push(`file name "${t.name}": letters, digits, ".", "_" and "-" only (max 128), not manifest.json`);
-  }
+  const reserved = reservedFileName(t.name);
+  if (!FILE_NAME.test(t.name)) problems.push(`file name "${t.name}": letters, digits, ".", "_" and "-" only (max 128)`);
+  else if (reserved) problems.push(`file name "${t.name}" is reserved in any case (${reserved}): not manifest.json, nor a name ending in .partial`);
   if (!isRowSource(t.rowSource)) {
     problems.push(`unknown row source "${t.rowSource}"; use one of ${Object.keys(ROW_SOURCE_SPECS).join(', ')}`);
   }

@@ -6,6 +6,8 @@ import type { RenderContext } from './value-render';
 export type Quoting = 'minimal' | 'all';
 export type LineEnding = 'LF' | 'CRLF';
 export type CsvEncoding = 'UTF-8' | 'UTF-8-BOM';
+/** `quote`: a data cell a spreadsheet would take for a formula gets a leading `'` (csv-file-writer.ts). */
+export type FormulaEscape = 'none' | 'quote';
 
 /** A template as configured (csv_templates + its csv_template_config rows), plain data. */
 export interface TemplateConfig {
@@ -17,6 +19,7 @@ export interface TemplateConfig {
   quoting: Quoting;
   lineEnding: LineEnding;
   encoding: CsvEncoding;
+  formulaEscape: FormulaEscape;
   version: number;
   notes: string | null;
   columns: ColumnConfig[];

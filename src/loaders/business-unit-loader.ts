@@ -48,10 +48,11 @@ export class BusinessUnitLoader {
     return this.running.has(bu.code);
   }
 
-  async loadOnce(bu: BusinessUnit): Promise<PassResult> {
+  /** `onScan` is called when the pass starts listing the source: a file there before it is seen by this pass. */
+  async loadOnce(bu: BusinessUnit, onScan?: () => void): Promise<PassResult> {
     this.running.add(bu.code);
     try {
-      const result = await withBuLock(this.db, bu, (runner) => this.pass(bu, runner));
+      const result = await withBuLock(this.db, bu, (runner) => this.pass(bu, runner, onScan));
       if (!result.locked) return { status: 'busy', applied: 0, message: `another loader or replay holds ${bu.code}` };
       metrics.loadBlocked.set({ bu: bu.code }, result.value.status === 'done' ? 0 : 1);
       return result.value;
@@ -61,8 +62,9 @@ export class BusinessUnitLoader {
   }
 
   /** All of a pass runs on the connection that holds the lock: one pooled connection per BU pass. */
-  private async pass(bu: BusinessUnit, lock: QueryRunner): Promise<PassResult> {
+  private async pass(bu: BusinessUnit, lock: QueryRunner, onScan?: () => void): Promise<PassResult> {
     const log = this.log.child({ bu: bu.code });
+    onScan?.();
     const { files: listed, report } = await this.folders.list(bu);
     // Every pass, not once: logged only at start, a missing folder would again go unnoticed.
     for (const warning of report.warnings) log.warn({ folder: report.folder }, warning);

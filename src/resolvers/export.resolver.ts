@@ -12,7 +12,9 @@ async function toJob(ctx: RequestContext, bu: BusinessUnit, job: ExportJobEntity
 export class ExportResolver {
   @Mutation(() => ExportJobType, {
     description: 'Queue a full CSV export of the current state (operator). Returns at once (QUEUED); poll exportJob. '
-      + 'Same idempotencyKey => same job, no duplicate. templates: file names to write; none = every enabled template.',
+      + 'Same idempotencyKey => same job, no duplicate; without a key, a job still QUEUED for the same templates is returned instead of a new one. '
+      + 'A business unit has at most EXPORT_MAX_QUEUED (default 3) jobs queued or running: beyond it UNAVAILABLE, try again later. '
+      + 'templates: file names to write; none = every enabled template.',
   })
   async requestExport(
     @Ctx() ctx: RequestContext,

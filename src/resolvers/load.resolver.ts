@@ -60,11 +60,13 @@ export class LoadResolver {
     return connection(page, QuarantinedLineType.from);
   }
 
-  @Mutation(() => LoadStatusType, { description: 'Scan the source now instead of waiting for the next poll (operator). Returns at once; poll loadStatus.' })
+  @Mutation(() => LoadStatusType, {
+    description: 'Scan the source now instead of waiting for the next poll (operator). Returns at once; poll loadStatus. '
+      + 'Idempotent: a trigger joins the pass that has not listed the source yet, or the one pass waiting behind a running one; '
+      + 'aliases in one request are one trigger and get the same answer.',
+  })
   async triggerLoad(@Ctx() ctx: RequestContext, @Arg('businessUnit', () => String) businessUnit: string): Promise<LoadStatusType> {
     const bu = businessUnitOf(ctx, businessUnit, 'operator');
-    if (!ctx.services.scheduler) throw new Error('this service process runs no loader');
-    void ctx.services.scheduler.trigger(bu);
-    return toStatus(await ctx.services.status.status(bu));
+    return toStatus(await ctx.services.loadTrigger.trigger(bu, ctx));
   }
 }

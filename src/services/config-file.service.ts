@@ -5,8 +5,8 @@ import { DecoratorEntity } from '../entities';
 import { badInput } from '../errors/domain-error';
 import { readDefaultLocale, readMappings, readTemplates } from '../export/config-queries';
 import { normalizeDecorator, normalizeMapping, normalizeTemplate, validateTemplate } from '../export/config-validation';
-import { saveDefaultLocale, saveTemplate } from './export-config.service';
-import { LOCALE_CODE } from '../export/config-names';
+import { lockTemplateNames, saveDefaultLocale, saveTemplate } from './export-config.service';
+import { CASE_COLLISION, LOCALE_CODE, caseCollisions } from '../export/config-names';
 
 /**
  * The export configuration as one JSON file (`npm run config -- export|import`), so operators can
@@ -25,7 +25,9 @@ const columnSchema = z.object({
 const templateSchema = z.object({
   name: str, rowSource: str, delimiter: optStr, enabled: optBool, header: optBool,
   quoting: z.enum(['minimal', 'all']).nullable().optional(), lineEnding: z.enum(['LF', 'CRLF']).nullable().optional(),
-  encoding: z.enum(['UTF-8', 'UTF-8-BOM']).nullable().optional(), notes: optStr, columns: z.array(columnSchema),
+  encoding: z.enum(['UTF-8', 'UTF-8-BOM']).nullable().optional(),
+  // Absent in files written before it existed: they import with the default, none.
+  formulaEscape: z.enum(['none', 'quote']).nullable().optional(), notes: optStr, columns: z.array(columnSchema),
 }).strict();
 const mappingSchema = z.object({
   inriverEntity: str, inriverField: str, heilerCsv: str, heilerColumn: str, transformationRule: optStr, active: optBool, notes: optStr,
@@ -93,6 +95,7 @@ export class ConfigFileService {
       names.add(t.name);
       problems.push(...validateTemplate(t).map((p) => `template "${t.name}": ${p}`));
     });
+    problems.push(...caseCollisions(templates.map((t) => t.name)).map((pair) => `templates: ${pair} ${CASE_COLLISION}`));
     const mappings = (file.fieldMappings ?? []).map((input, i) => {
       const r = normalizeMapping(input);
       problems.push(...r.problems.map((p) => `fieldMappings[${i}]: ${p}`));
@@ -117,6 +120,8 @@ export class ConfigFileService {
     await this.db.withBu(bu, async (m) => {
       if (file.defaultLocale) await saveDefaultLocale(m, file.defaultLocale);
       if (file.templates) {
+        // Every template not in the file goes first, so the file's names (checked above) are all there is.
+        await lockTemplateNames(m);
         const gone: { name: string }[] = await m.query('SELECT name FROM csv_templates WHERE NOT (name = ANY($1::text[])) ORDER BY name', [[...names]]);
         summary.templates!.deleted = gone.map((g) => g.name);
         await m.query('DELETE FROM csv_templates WHERE NOT (name = ANY($1::text[]))', [[...names]]);

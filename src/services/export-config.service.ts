@@ -9,7 +9,7 @@ import {
   validateTemplate,
 } from '../export/config-validation';
 import { MappingConfig, TemplateConfig } from '../export/template-types';
-import { LOCALE_CODE } from '../export/config-names';
+import { CASE_COLLISION, LOCALE_CODE } from '../export/config-names';
 
 
 const refuse = (what: string, problems: string[]) => badInput(`${what} not saved: ${problems.join('; ')}`, { problems });
@@ -39,6 +39,10 @@ export class ExportConfigService {
     const problems = validateTemplate(t);
     if (problems.length) throw refuse(`template "${t.name}"`, problems);
     return this.db.withBu(bu, async (m) => {
+      await lockTemplateNames(m);
+      const [clash]: { name: string }[] = await m.query(
+        'SELECT name FROM csv_templates WHERE lower(name) = lower($1) AND name <> $1 ORDER BY name LIMIT 1', [t.name]);
+      if (clash) throw refuse(`template "${t.name}"`, [`"${clash.name}" and "${t.name}" ${CASE_COLLISION}; pick another name (to change that template, save it as "${clash.name}")`]);
       await saveTemplate(m, t);
       return (await readTemplates(m, [t.name]))[0];
     });
@@ -122,18 +126,27 @@ export class ExportConfigService {
   }
 }
 
+/**
+ * Taken by every save of template names (API and import) until it commits: two names differing
+ * only in case, saved at the same moment, would otherwise both pass the check. Reads, exports
+ * included, do not wait for it.
+ */
+export async function lockTemplateNames(m: EntityManager): Promise<void> {
+  await m.query(`SELECT pg_advisory_xact_lock(hashtextextended('pim-accumulator:templates:' || current_schema(), 0))`);
+}
+
 /** Inserts or replaces a (validated) template and its columns; the version goes up only when something changed. */
 export async function saveTemplate(m: EntityManager, t: TemplateConfig): Promise<boolean> {
   const [current] = await readTemplatesForUpdate(m, t.name);
   if (current && shapeOf(current) === shapeOf(t)) return false;
   const version = current ? current.version + 1 : 1;
   await m.query(
-    `INSERT INTO csv_templates (name, row_source, delimiter, enabled, header, quoting, line_ending, encoding, version, notes, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())
+    `INSERT INTO csv_templates (name, row_source, delimiter, enabled, header, quoting, line_ending, encoding, formula_escape, version, notes, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now())
      ON CONFLICT (name) DO UPDATE SET row_source = EXCLUDED.row_source, delimiter = EXCLUDED.delimiter, enabled = EXCLUDED.enabled,
        header = EXCLUDED.header, quoting = EXCLUDED.quoting, line_ending = EXCLUDED.line_ending, encoding = EXCLUDED.encoding,
-       version = EXCLUDED.version, notes = EXCLUDED.notes, updated_at = now()`,
-    [t.name, t.rowSource, t.delimiter, t.enabled, t.header, t.quoting, t.lineEnding, t.encoding, version, t.notes]);
+       formula_escape = EXCLUDED.formula_escape, version = EXCLUDED.version, notes = EXCLUDED.notes, updated_at = now()`,
+    [t.name, t.rowSource, t.delimiter, t.enabled, t.header, t.quoting, t.lineEnding, t.encoding, t.formulaEscape, version, t.notes]);
   await m.query('DELETE FROM csv_template_config WHERE csv_name = $1', [t.name]);
   await m.query(
     `INSERT INTO csv_template_config (csv_name, position, column_name, source_type, source_value, default_value, transformation, required, notes)

@@ -1,4 +1,5 @@
 import { BusinessUnit } from '../db/business-unit';
+import { DEFAULT_EXPORT_MAX_QUEUED } from '../config/config';
 import { Database } from '../db/database';
 import { ExportJobEntity, ExportFileRecord } from '../entities/export-job.entity';
 import { DomainError, ErrorCode, badInput } from '../errors/domain-error';
@@ -17,12 +18,15 @@ export interface ExportFileView extends ExportFileRecord {
 
 const MAX_KEY_LENGTH = 200;
 
+/** Taken by every request of a BU until it commits, so the bound and the reuse below see each other's jobs. */
+const QUEUE_LOCK_SQL = `SELECT pg_advisory_xact_lock(hashtextextended('pim-accumulator:export-queue:' || current_schema(), 0))`;
+
 const sameTemplates = (a: string[] | null, b: string[] | null) =>
   (a === null || b === null) ? a === b : a.length === b.length && a.every((x, i) => x === b[i]);
 
 /**
- * Export jobs: queue one (idempotently), read them. The work itself is done by the ExportWorker of
- * whichever running copy claims the job; `onQueued` wakes this process's worker at once.
+ * Export jobs: queue one (idempotently, within a bound), read them. The work itself is done by the
+ * ExportWorker of whichever running copy claims the job; `onQueued` wakes this process's worker at once.
  */
 export class ExportJobService {
   constructor(
@@ -30,11 +34,17 @@ export class ExportJobService {
     private readonly store: ExportStore,
     private readonly downloadUrlExpirySeconds: number,
     private readonly onQueued: (bu: BusinessUnit) => void = () => undefined,
+    /** EXPORT_MAX_QUEUED: jobs of a BU QUEUED or RUNNING at once. */
+    private readonly maxQueued = DEFAULT_EXPORT_MAX_QUEUED,
   ) {}
 
   /**
-   * Queues an export, or returns the job already queued under the same idempotency key (two
-   * concurrent requests with one key meet at the unique index: one inserts, the other reads it).
+   * Queues an export, or returns a job that already answers it: the job of the same idempotency
+   * key (whatever its status), or, for a request without a key, a job still QUEUED for the same
+   * templates (it takes its snapshot when it runs, so what it writes is no older than this request).
+   * A BU has at most `maxQueued` jobs QUEUED or RUNNING; a request beyond that is UNAVAILABLE.
+   * Requests of a BU take turns on an advisory lock (across every copy of the service), so
+   * concurrent requests cannot all pass the bound.
    */
   async request(bu: BusinessUnit, req: ExportRequest): Promise<ExportJobEntity> {
     const key = req.idempotencyKey ?? null;
@@ -49,6 +59,7 @@ export class ExportJobService {
     }
     const { job, created } = await this.db.withBu(bu, async (m) => {
       const repo = m.getRepository(ExportJobEntity);
+      await m.query(QUEUE_LOCK_SQL);
       // A retry gets its job back even if the configuration changed since (validation is for new jobs).
       const existing = key === null ? null : await repo.findOneBy({ idempotencyKey: key });
       if (existing) return { job: existing, created: false };
@@ -61,6 +72,16 @@ export class ExportJobService {
       } else if (!known.some((k) => k.enabled)) {
         throw badInput('no template is enabled; enable one or name the templates to export');
       }
+      const active: { id: string; status: string; templates: string[] | null }[] = await m.query(
+        `SELECT id::text AS id, status, templates FROM export_job WHERE status IN ('QUEUED', 'RUNNING') ORDER BY id`);
+      // A key names a request of its own (its retries must find it), so only requests without one share a job.
+      const waiting = key === null ? active.find((j) => j.status === 'QUEUED' && sameTemplates(j.templates, templates)) : undefined;
+      if (waiting) return { job: await repo.findOneByOrFail({ id: waiting.id }), created: false };
+      if (active.length >= this.maxQueued) {
+        throw new DomainError(ErrorCode.Unavailable,
+          `${bu.code} already has ${active.length} export job(s) queued or running (${active.map((j) => j.id).join(', ')}; `
+          + `at most ${this.maxQueued}, EXPORT_MAX_QUEUED): try again when one has finished`, { activeJobs: active.map((j) => j.id) });
+      }
       const inserted: { id: string }[] = await m.query(
         `INSERT INTO export_job (idempotency_key, templates, requested_by) VALUES ($1, $2::text[], $3)
          ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id::text AS id`,
@@ -69,7 +90,7 @@ export class ExportJobService {
       // Another request with this key committed first (the unique index made this insert wait for it).
       return { job: await repo.findOneByOrFail({ idempotencyKey: key! }), created: false };
     });
-    if (!created && !sameTemplates(job.templates, templates)) {
+    if (!created && key !== null && !sameTemplates(job.templates, templates)) {
       throw new DomainError(ErrorCode.Conflict,
         `idempotencyKey "${key}" was already used for job ${job.id} with other templates (${job.templates?.join(', ') ?? 'all enabled'})`);
     }

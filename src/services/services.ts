@@ -13,6 +13,7 @@ import { ChannelNodeService } from './channel-node.service';
 import { HistoryService } from './history.service';
 import { LoadLogService } from './load-log.service';
 import { LoadStatusService } from './load-status.service';
+import { LoadTriggerService } from './load-trigger.service';
 import { ProductService } from './product.service';
 import { ReplayService } from './replay.service';
 
@@ -24,6 +25,8 @@ export interface Services {
   loadLog: LoadLogService;
   history: HistoryService;
   status: LoadStatusService;
+  /** triggerLoad (idempotent within a request; the scheduler bounds the rest). */
+  loadTrigger: LoadTriggerService;
   replay: ReplayService;
   scheduler: LoadScheduler | null;
   /** Whether each BU's source folder is there (loadStatus.warnings, /readyz). */
@@ -37,12 +40,15 @@ export interface Services {
 export interface ExportWiring {
   store: ExportStore;
   downloadUrlExpirySeconds: number;
+  /** EXPORT_MAX_QUEUED. */
+  maxQueued: number;
   onQueued?: (bu: BusinessUnit) => void;
 }
 
 export function createServices(
   db: Database, source: Source, scheduler: LoadScheduler | null, log: Logger, exports: ExportWiring, folders = new FolderCheck(source),
 ): Services {
+  const status = new LoadStatusService(db, source, scheduler, folders);
   return {
     db,
     products: new ProductService(db),
@@ -50,11 +56,12 @@ export function createServices(
     attributeDefinitions: new AttributeDefinitionService(db),
     loadLog: new LoadLogService(db),
     history: new HistoryService(db),
-    status: new LoadStatusService(db, source, scheduler, folders),
+    status,
+    loadTrigger: new LoadTriggerService(scheduler, status),
     replay: new ReplayService(db, source, log, scheduler ? (bu) => void scheduler.trigger(bu) : null),
     scheduler,
     folders,
-    exportJobs: new ExportJobService(db, exports.store, exports.downloadUrlExpirySeconds, exports.onQueued),
+    exportJobs: new ExportJobService(db, exports.store, exports.downloadUrlExpirySeconds, exports.onQueued, exports.maxQueued),
     exportConfig: new ExportConfigService(db),
     configFile: new ConfigFileService(db),
   };

@@ -171,6 +171,27 @@ describe.each(['embedded', 'external'] as const)('commands and their exit codes,
       expectExit(r, 3);
       expect(stdoutJson(r)).toEqual([expect.objectContaining({ status: 'FAILED', error: expect.stringMatching(/ENOTDIR/) })]);
     });
+
+    it('1 while the business unit already has EXPORT_MAX_QUEUED jobs queued or running (busy: retry later); a job queued for the same templates is reused', async () => {
+      // A --wait worker runs queued jobs oldest first: once its own is done, none of the earlier tests' is left.
+      expectExit(await run('export', ['--bu', 'bak', '--wait', '--templates', 'products.csv']), 0);
+      const one = { EXPORT_MAX_QUEUED: '1' };
+      const queued = await run('export', ['--bu', 'bak', '--templates', 'items.csv'], one);
+      expectExit(queued, 0);
+      const [job] = stdoutJson(queued) as { id: string; status: string }[];
+      expect(job.status).toBe('QUEUED');
+      const same = await run('export', ['--bu', 'bak', '--templates', 'items.csv'], one);
+      expectExit(same, 0);
+      expect(stdoutJson(same)).toEqual([expect.objectContaining({ id: job.id, status: 'QUEUED' })]);
+      const busy = await run('export', ['--bu', 'bak', '--templates', 'products.csv'], one);
+      expectExit(busy, 1);
+      expect(busy.stdout).toBe('');
+      expect(busy.stderr).toMatch(/^error: bak already has 1 export job\(s\) queued or running \(\d+; at most 1, EXPORT_MAX_QUEUED\): try again/m);
+      // --wait for the same templates runs that job and reports it.
+      const waited = await run('export', ['--bu', 'bak', '--wait', '--templates', 'items.csv'], one);
+      expectExit(waited, 0);
+      expect(stdoutJson(waited)).toEqual([expect.objectContaining({ id: job.id, status: 'SUCCEEDED' })]);
+    });
   });
 
   describe('config', () => {

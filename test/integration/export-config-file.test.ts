@@ -83,4 +83,39 @@ describe('export configuration file import and export', () => {
     expect(dry).toMatchObject({ dryRun: true, templates: { inFile: 0, changed: 0, deleted: ['items.csv', 'purpose.csv'] }, fieldMappings: 0 });
     expect(await files.exportConfig(bu())).toEqual(before);
   });
+
+  it('carries formulaEscape; a file written before the setting existed imports with the default, none', async () => {
+    const columns = [{ columnName: 'id', sourceType: 'inriver_field', sourceValue: 'EntityId' }];
+    await files.importConfig(bu(), { formatVersion: 1, templates: [
+      { name: 'excel.csv', rowSource: 'ITEM', formulaEscape: 'quote', columns },
+      { name: 'plain.csv', rowSource: 'ITEM', columns },
+    ] });
+    const written = await files.exportConfig(bu());
+    expect(written.templates!.map((x) => [x.name, x.formulaEscape])).toEqual([['excel.csv', 'quote'], ['plain.csv', 'none']]);
+    expect(await files.importConfig(bu(), JSON.parse(JSON.stringify(written)))).toMatchObject({ templates: { inFile: 2, changed: 0 } });
+
+    // An older file: the same templates, no formulaEscape anywhere.
+    const old = JSON.parse(JSON.stringify(written));
+    for (const x of old.templates) delete x.formulaEscape;
+    expect(await files.importConfig(bu(), old)).toMatchObject({ templates: { inFile: 2, changed: 1 } });
+    expect((await config.listTemplates(bu())).map((x) => [x.name, x.formulaEscape, x.version])).toEqual([['excel.csv', 'none', 2], ['plain.csv', 'none', 1]]);
+
+    const bad = await files.importConfig(bu(), { formatVersion: 1, templates: [{ name: 'x.csv', rowSource: 'ITEM', formulaEscape: 'prefix', columns }] })
+      .catch((err: Error) => err.message);
+    expect(bad).toMatch(/templates\.0\.formulaEscape/);
+  });
+
+  it('refuses reserved names in any case and names that differ only in case, importing nothing', async () => {
+    const before = await files.exportConfig(bu());
+    const columns = [{ columnName: 'id', sourceType: 'inriver_field', sourceValue: 'EntityId' }];
+    const message = await files.importConfig(bu(), { formatVersion: 1, templates: [
+      { name: 'Items.csv', rowSource: 'ITEM', columns }, { name: 'items.csv', rowSource: 'ITEM', columns },
+      { name: 'MANIFEST.json', rowSource: 'ITEM', columns }, { name: 'a.csv.partial', rowSource: 'ITEM', columns },
+    ] }).catch((err: Error) => err.message);
+    expect(message).toMatch(/^configuration file not imported: /);
+    expect(message).toContain('templates: "Items.csv" and "items.csv" differ only in case');
+    expect(message).toContain('template "MANIFEST.json": file name "MANIFEST.json" is reserved in any case');
+    expect(message).toContain('template "a.csv.partial": file name "a.csv.partial" is reserved in any case');
+    expect(await files.exportConfig(bu())).toEqual(before);
+  });
 });

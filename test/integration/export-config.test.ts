@@ -121,6 +121,34 @@ describe('export configuration over GraphQL', () => {
     expect(errorCodes(badType)).toEqual(['BAD_USER_INPUT']);
   });
 
+  it('refuses reserved names in any case, and names differing only in case from another template, also when saved at once', async () => {
+    const columns = [{ columnName: 'id', sourceType: 'INRIVER_FIELD', sourceValue: 'EntityId' }];
+    for (const name of ['MANIFEST.JSON', 'Manifest.json', 'manifest.json.partial', 'items.csv.partial', 'x.Partial']) {
+      const r = await s.gql(TEMPLATE_MUTATION, { input: { name, rowSource: 'ITEM', columns } }, ADMIN);
+      expect([name, errorCodes(r)]).toEqual([name, ['BAD_USER_INPUT']]);
+      expect(r.body.errors![0].message).toContain(`file name "${name}" is reserved in any case`);
+    }
+    const clash = await s.gql(TEMPLATE_MUTATION, { input: { name: 'Items.csv', rowSource: 'ITEM', columns } }, ADMIN);
+    expect(errorCodes(clash)).toEqual(['BAD_USER_INPUT']);
+    expect(clash.body.errors![0].message).toBe('template "Items.csv" not saved: "items.csv" and "Items.csv" differ only in case: '
+      + 'they are one file on a case-insensitive file system (a Windows share, macOS); pick another name (to change that template, save it as "items.csv")');
+
+    // Five spellings of one new name saved at the same moment: exactly one gets in.
+    const spellings = ['Case.csv', 'CASE.csv', 'case.csv', 'cAsE.csv', 'case.CSV'];
+    const answers = await Promise.all(spellings.map((name) => s.gql(TEMPLATE_MUTATION, { input: { name, rowSource: 'ITEM', columns } }, ADMIN)));
+    expect(answers.filter((a) => !a.body.errors)).toHaveLength(1);
+    expect(answers.filter((a) => a.body.errors).map(errorCodes)).toEqual(Array(4).fill(['BAD_USER_INPUT']));
+    const names = (await s.gql('{ csvTemplates(businessUnit: "bak") { name } }', {}, ADMIN)).body.data.csvTemplates.map((x: any) => x.name);
+    expect(names.filter((n: string) => n.toLowerCase() === 'case.csv')).toHaveLength(1);
+    expect(names.some((n: string) => n.toLowerCase().startsWith('manifest') || n.toLowerCase().endsWith('.partial'))).toBe(false);
+
+    // The template itself saves under its own name as before.
+    const saved = names.find((n: string) => n.toLowerCase() === 'case.csv');
+    const again = await s.gql(TEMPLATE_MUTATION, { input: { name: saved, rowSource: 'ITEM', columns, enabled: false } }, ADMIN);
+    expect(again.body.data.upsertCsvTemplate).toMatchObject({ name: saved, version: 2 });
+    expect((await s.gql(`mutation { deleteCsvTemplate(businessUnit: "bak", name: "${saved}") }`, {}, ADMIN)).body.data.deleteCsvTemplate).toBe(true);
+  });
+
   it('a custom template added through the API appears in the next export, RFC 4180 text round-tripping', async () => {
     const input = {
       name: 'tricky.csv', rowSource: 'ITEM', delimiter: ';', columns: [

@@ -30,6 +30,8 @@ describe('export jobs', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pim-export-'));
     s = await startTestServer(t, {
       bucketDir: bucket.root, exportUrl: pathToFileURL(dir).href,
+      // "Several copies" queues six jobs at once (the bound itself: export-queue.test.ts).
+      env: { EXPORT_MAX_QUEUED: '6' },
       exportHooks: {
         afterSnapshot: async () => {
           const fn = duringSnapshot;
@@ -118,6 +120,28 @@ describe('export jobs', () => {
     }
   });
 
+  it('fails before writing anything when templates made in SQL have reserved names or names differing only in case', async () => {
+    const addInSql = async (name: string) => {
+      await q(`INSERT INTO csv_templates (name, row_source) VALUES ($1, 'PRODUCT')`, [name]);
+      await q(`INSERT INTO csv_template_config (csv_name, position, column_name, source_type, source_value) VALUES ($1, 1, 'id', 'inriver_field', 'EntityId')`, [name]);
+    };
+    for (const name of ['Products.csv', 'MANIFEST.JSON', 'products.csv.partial']) await addInSql(name);
+    try {
+      const jobs = [await exportAndWait(s.gql, 'bak', { templates: ['categories.csv', 'products.csv', 'Products.csv'] })];
+      expect(jobs[0].error).toMatch(/^templates "products\.csv" and "Products\.csv" differ only in case/);
+      for (const name of ['MANIFEST.JSON', 'products.csv.partial']) {
+        jobs.push(await exportAndWait(s.gql, 'bak', { templates: ['categories.csv', name] }));
+        expect(jobs.at(-1).error).toContain(`template "${name}" is not valid: file name "${name}" is reserved in any case`);
+      }
+      for (const job of jobs) {
+        expect(job).toMatchObject({ status: 'FAILED', files: [], manifestUri: null });
+        expect(fs.existsSync(path.join(dir, 'BAK', job.requestedAt.slice(0, 10), job.id))).toBe(false);
+      }
+    } finally {
+      await q(`DELETE FROM csv_templates WHERE name = ANY($1::text[])`, [['Products.csv', 'MANIFEST.JSON', 'products.csv.partial']]);
+    }
+  });
+
   it('queues again a job whose process died, fails it after 3 attempts, and leaves a live one alone', async () => {
     const insert = async (attempts: number) => (await q(
       `INSERT INTO export_job (status, templates, requested_by, started_at, attempts, worker)
@@ -151,7 +175,7 @@ describe('export jobs', () => {
   });
 
   it('several copies of the service share the queue: each job runs exactly once', async () => {
-    const second = await startTestServer(t, { bucketDir: bucket.root, exportUrl: pathToFileURL(dir).href });
+    const second = await startTestServer(t, { bucketDir: bucket.root, exportUrl: pathToFileURL(dir).href, env: { EXPORT_MAX_QUEUED: '6' } });
     try {
       const ids: string[] = [];
       for (let i = 0; i < 6; i++) {

@@ -14,6 +14,8 @@ describe('configuration from the environment', () => {
     expect(c.loadPollIntervalMs).toBe(60000);
     expect(c.databasePoolSize).toBe(12);
     expect(c.loader).toEqual({ maxBadLines: 10, maxBadRatio: 0.01, maxLineBytes: 64 * 1024 * 1024 });
+    expect(c.export).toEqual({ pollIntervalMs: 10000, downloadUrlExpirySeconds: 3600, maxQueued: 3 });
+    expect(loadConfig({ ...base, EXPORT_MAX_QUEUED: '10' }).export.maxQueued).toBe(10);
   });
 
   it('parses business units case-insensitively with folder overrides', () => {
@@ -60,6 +62,7 @@ describe('configuration from the environment', () => {
     ['S3_FORCE_PATH_STYLE', 'maybe'],
     ['LOG_LEVEL', 'loud'],
     ['DATABASE_POOL_SIZE', '1'],
+    ['EXPORT_MAX_QUEUED', '0'],
   ])('stops with a message naming %s when it is %p', (name, value) => {
     expect(() => loadConfig({ ...base, [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ ...base, [name]: value })).toThrow(new RegExp(`^configuration: ${name}: `));

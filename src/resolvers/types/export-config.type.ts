@@ -56,6 +56,17 @@ registerEnumType(CsvEncodingEnum, {
   valuesConfig: { UTF_8: { description: 'UTF-8 without a byte order mark.' }, UTF_8_BOM: { description: 'UTF-8 starting with a byte order mark (for Excel).' } },
 });
 
+export enum CsvFormulaEscapeEnum { NONE = 'none', QUOTE = 'quote' }
+registerEnumType(CsvFormulaEscapeEnum, {
+  name: 'CsvFormulaEscape',
+  description: 'What happens to a data cell that a spreadsheet would read as a formula (one starting with =, +, -, @, a tab or a carriage return; '
+    + 'plain numbers such as -5 excepted). The header row is written as configured.',
+  valuesConfig: {
+    NONE: { description: 'Written as it is (the default: the file stays byte for byte what the legacy importer reads).' },
+    QUOTE: { description: "Prefixed with ' (OWASP's advice against CSV injection), for files people open in Excel or another spreadsheet." },
+  },
+});
+
 @ObjectType('CsvColumn', { description: 'One output column (a csv_template_config row).' })
 export class CsvColumnType {
   @Field(() => Int, { description: '1-based.' }) position!: number;
@@ -79,6 +90,7 @@ export class CsvTemplateType {
   @Field(() => CsvQuotingEnum, { description: 'How fields are quoted.' }) quoting!: CsvQuotingEnum;
   @Field(() => CsvLineEndingEnum, { description: 'LF or CRLF.' }) lineEnding!: CsvLineEndingEnum;
   @Field(() => CsvEncodingEnum, { description: 'UTF-8, with or without a byte order mark.' }) encoding!: CsvEncodingEnum;
+  @Field(() => CsvFormulaEscapeEnum, { description: 'Whether data cells a spreadsheet would read as a formula are escaped (see CsvFormulaEscape).' }) formulaEscape!: CsvFormulaEscapeEnum;
   @Field(() => Int, { description: 'Goes up with every change; recorded in each manifest.' }) version!: number;
   @Field(() => String, { description: 'Free text for operators.', nullable: true }) notes!: string | null;
 
@@ -86,7 +98,7 @@ export class CsvTemplateType {
     return Object.assign(new CsvTemplateType(), {
       name: t.name, rowSource: t.rowSource as RowSourceEnum, delimiter: t.delimiter, enabled: t.enabled, header: t.header,
       quoting: t.quoting as CsvQuotingEnum, lineEnding: t.lineEnding as CsvLineEndingEnum, encoding: t.encoding as CsvEncodingEnum,
-      version: t.version, notes: t.notes,
+      formulaEscape: t.formulaEscape as CsvFormulaEscapeEnum, version: t.version, notes: t.notes,
       columns: t.columns.map((c, i) => Object.assign(new CsvColumnType(), { ...c, position: i + 1, sourceType: c.sourceType as SourceTypeEnum })),
     });
   }
@@ -114,6 +126,7 @@ export class CsvTemplateInput {
   @Field(() => CsvQuotingEnum, { description: 'How fields are quoted.', nullable: true, defaultValue: CsvQuotingEnum.MINIMAL }) quoting?: CsvQuotingEnum | null;
   @Field(() => CsvLineEndingEnum, { description: 'LF or CRLF.', nullable: true, defaultValue: CsvLineEndingEnum.LF }) lineEnding?: CsvLineEndingEnum | null;
   @Field(() => CsvEncodingEnum, { description: 'UTF-8, with or without a byte order mark.', nullable: true, defaultValue: CsvEncodingEnum.UTF_8 }) encoding?: CsvEncodingEnum | null;
+  @Field(() => CsvFormulaEscapeEnum, { description: 'Escape data cells a spreadsheet would read as a formula (see CsvFormulaEscape).', nullable: true, defaultValue: CsvFormulaEscapeEnum.NONE }) formulaEscape?: CsvFormulaEscapeEnum | null;
   @Field(() => String, { description: 'Free text for operators.', nullable: true }) notes?: string | null;
 }
 
