@@ -1,5 +1,5 @@
-// Starts the real parts the suite talks to: a PostgreSQL server (embedded, unless DATABASE_URL
-// is given) and an S3-compatible server (s3rver). Connection details reach the test workers
+// Starts the real parts the suite talks to: a PostgreSQL server (embedded, unless TEST_DATABASE_URL
+// names one) and an S3-compatible server (s3rver). Connection details reach the test workers
 // through process.env, which the workers inherit.
 import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -8,6 +8,7 @@ import path from 'node:path';
 import { ensureRoles } from '../../src/db/database-roles';
 import { EmbeddedPostgres, scratchPostgres } from '../../src/db/embedded-postgres';
 import { TEST_OWNER_ROLE, TEST_RUNTIME_ROLE } from './test-database';
+import { refuseNonTestServer } from './test-server-guard';
 
 export interface SuiteState {
   pg?: EmbeddedPostgres;
@@ -16,8 +17,12 @@ export interface SuiteState {
 }
 
 async function startPostgres(state: SuiteState): Promise<void> {
-  if (process.env.DATABASE_URL) {
-    process.env.TEST_ADMIN_DATABASE_URL = process.env.DATABASE_URL;
+  if (process.env.DATABASE_URL && !process.env.TEST_DATABASE_URL) {
+    console.warn('DATABASE_URL is set but not used by the tests (they start their own PostgreSQL; TEST_DATABASE_URL names a server for tests)');
+  }
+  if (process.env.TEST_DATABASE_URL) {
+    await refuseNonTestServer(process.env.TEST_DATABASE_URL);
+    process.env.TEST_ADMIN_DATABASE_URL = process.env.TEST_DATABASE_URL;
   } else {
     // Durability is irrelevant for throw-away test databases.
     state.pg = await scratchPostgres(['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200']);
