@@ -7,6 +7,7 @@ import { ExportWorker } from './export/export-worker';
 import { BusinessUnitLoader } from './loaders/business-unit-loader';
 import { FolderCheck } from './loaders/folder-check';
 import { LoadScheduler } from './loaders/load-scheduler';
+import { LoadWatchdog } from './loaders/load-watchdog';
 import { Source } from './loaders/source';
 import { createSource } from './loaders/source-factory';
 import { Logger } from './logger';
@@ -20,6 +21,8 @@ export interface App {
   scheduler: LoadScheduler;
   server: RunningServer;
   exportStore: ExportStore;
+  /** Watches the loader locks of every BU for stalls (logs, metric, /readyz). */
+  watchdog: LoadWatchdog;
   /** Whether each BU's source folder is there: the banner, loadStatus.warnings and /readyz. */
   folders: FolderCheck;
   /** Null when EXPORT_POLL_INTERVAL_MS=0: this process then runs no exports (others do). */
@@ -34,6 +37,7 @@ export async function startApp(config: AppConfig, log: Logger, options: { poll?:
   const folders = new FolderCheck(source, config.businessUnits);
   const loader = new BusinessUnitLoader(database.db, source, config, log, folders);
   const scheduler = new LoadScheduler(loader, config.businessUnits, log);
+  const watchdog = new LoadWatchdog(database.db, config.businessUnits, config.loader.stallSeconds, log);
   const exportStore = createExportStore(config.exportTarget, config.s3);
   const exportWorker = config.export.pollIntervalMs > 0
     ? new ExportWorker(database.db, new ExportRunner(database.db, exportStore, log, options.exportHooks), config.businessUnits, log)
@@ -43,7 +47,7 @@ export async function startApp(config: AppConfig, log: Logger, options: { poll?:
     downloadUrlExpirySeconds: config.export.downloadUrlExpirySeconds,
     maxQueued: config.export.maxQueued,
     onQueued: () => exportWorker?.wake(),
-  }, folders);
+  }, folders, { stallSeconds: config.loader.stallSeconds });
   let server: RunningServer;
   try {
     server = await startHttpServer(config, services, log, path.join(config.projectRoot, 'migrations'));
@@ -54,11 +58,13 @@ export async function startApp(config: AppConfig, log: Logger, options: { poll?:
     throw err;
   }
   if (options.poll !== false) scheduler.start(config.loadPollIntervalMs);
+  watchdog.start();
   // Its first pass also re-queues jobs left RUNNING by a process that died.
   exportWorker?.start(config.export.pollIntervalMs);
   return {
-    config, database, source, scheduler, server, exportStore, exportWorker, folders,
+    config, database, source, scheduler, server, exportStore, exportWorker, folders, watchdog,
     async stop() {
+      watchdog.stop();
       await exportWorker?.stop();
       await scheduler.stop();
       await server.close();

@@ -21,6 +21,8 @@ export interface LoaderLimits {
   readonly maxBadRatio: number;
   /** A longer line is quarantined without being held in memory. */
   readonly maxLineBytes: number;
+  /** A loader-lock holder that stays in one state longer than this is stalled (0: never). */
+  readonly stallSeconds: number;
 }
 
 export interface AppConfig {
@@ -44,6 +46,8 @@ export interface AppConfig {
   readonly embedded: EmbeddedDatabaseSettings;
   /** Connections of the shared pool; each BU also gets a read-only pool of a quarter of it (at least 2). */
   readonly databasePoolSize: number;
+  /** Bounds on every database session (src/db/database.ts SessionLimits). */
+  readonly databaseLimits: { readonly statementTimeoutMs: number; readonly clientCheckIntervalMs: number };
   readonly loader: LoaderLimits;
   readonly export: ExportSettings;
   readonly projectRoot: string;
@@ -207,10 +211,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       portChosen: !!env.EMBEDDED_PG_PORT?.trim(),
     },
     databasePoolSize: parse(env, 'DATABASE_POOL_SIZE', intVar(2).max(500), 12),
+    databaseLimits: {
+      statementTimeoutMs: parse(env, 'DATABASE_STATEMENT_TIMEOUT_MS', intVar(0), 300_000),
+      clientCheckIntervalMs: parse(env, 'DATABASE_CLIENT_CHECK_INTERVAL_MS', intVar(0), 5_000),
+    },
     loader: {
       maxBadLines: parse(env, 'LOAD_MAX_BAD_LINES', intVar(0), 10),
       maxBadRatio: parse(env, 'LOAD_MAX_BAD_RATIO', z.coerce.number().min(0).max(1), 0.01),
       maxLineBytes: parse(env, 'LOAD_MAX_LINE_BYTES', intVar(1024), 64 * 1024 * 1024),
+      stallSeconds: parse(env, 'LOAD_STALL_SECONDS', intVar(0), 120),
     },
     export: {
       pollIntervalMs: parse(env, 'EXPORT_POLL_INTERVAL_MS', intVar(0), 10_000),

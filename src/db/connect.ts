@@ -70,7 +70,7 @@ export async function connectDatabase(config: AppConfig, log: Logger, options: {
     }
   };
   try {
-    db = await Database.connect(urls.runtime, { poolSize: options.poolSize ?? config.databasePoolSize });
+    db = await Database.connect(urls.runtime, { poolSize: options.poolSize ?? config.databasePoolSize, limits: config.databaseLimits });
     if (options.migrate !== false) await migrate();
   } catch (err) {
     await db?.close().catch(() => undefined);

@@ -9,9 +9,29 @@ export interface BuTransactionOptions {
   isolation?: 'READ COMMITTED' | 'REPEATABLE READ';
 }
 
-interface PoolOptions { poolSize: number; applicationName: string }
+/**
+ * Bounds on every session of the service (0 = the server's default):
+ * - `statementTimeoutMs`: no single statement runs longer (a plan gone wrong, a lock wait);
+ * - `clientCheckIntervalMs`: how often a running statement checks that its client is still there
+ *   (PostgreSQL 14+), so the session of a killed process does not run on, holding its locks.
+ */
+export interface SessionLimits {
+  statementTimeoutMs: number;
+  clientCheckIntervalMs: number;
+}
 
-function dataSourceFor(url: string, options: PoolOptions, extra: Record<string, unknown> = {}): DataSource {
+interface PoolOptions { poolSize: number; applicationName: string; limits?: SessionLimits }
+
+/** Session settings sent when a connection opens (`options` of the startup packet). */
+export function sessionOptions(limits: SessionLimits | undefined, more: string[] = []): string | undefined {
+  const settings = [...more];
+  if (limits?.statementTimeoutMs) settings.push(`-c statement_timeout=${limits.statementTimeoutMs}`);
+  if (limits?.clientCheckIntervalMs) settings.push(`-c client_connection_check_interval=${limits.clientCheckIntervalMs}`);
+  return settings.length ? settings.join(' ') : undefined;
+}
+
+function dataSourceFor(url: string, options: PoolOptions, moreSettings: string[] = []): DataSource {
+  const settings = sessionOptions(options.limits, moreSettings);
   return new DataSource({
     type: 'postgres',
     url,
@@ -23,7 +43,9 @@ function dataSourceFor(url: string, options: PoolOptions, extra: Record<string, 
     applicationName: options.applicationName,
     // Keep bigint ids as strings (they are inRiver ids, never arithmetic), counts as numbers.
     parseInt8: false,
-    extra,
+    // TCP keepalives: a connection to a vanished server (or through a dropped NAT entry) fails
+    // instead of hanging.
+    extra: { keepAlive: true, keepAliveInitialDelayMillis: 10_000, ...(settings ? { options: settings } : {}) },
   });
 }
 
@@ -42,8 +64,8 @@ export class Database {
 
   private constructor(readonly dataSource: DataSource, private readonly url: string, private readonly options: PoolOptions) {}
 
-  static async connect(url: string, options: { poolSize?: number; applicationName?: string } = {}): Promise<Database> {
-    const pool: PoolOptions = { poolSize: options.poolSize ?? 10, applicationName: options.applicationName ?? 'pim-accumulator' };
+  static async connect(url: string, options: { poolSize?: number; applicationName?: string; limits?: SessionLimits } = {}): Promise<Database> {
+    const pool: PoolOptions = { poolSize: options.poolSize ?? 10, applicationName: options.applicationName ?? 'pim-accumulator', limits: options.limits };
     const dataSource = dataSourceFor(url, pool);
     await dataSource.initialize();
     return new Database(dataSource, url, pool);
@@ -88,7 +110,7 @@ export class Database {
     if (!pool) {
       // The schema name is validated when the BU is configured ([a-z][a-z0-9_]*): safe in options.
       const ds = dataSourceFor(this.url, { ...this.options, poolSize: Math.max(2, Math.ceil(this.options.poolSize / 4)) },
-        { options: `-c search_path=${bu.schema} -c default_transaction_read_only=on` });
+        [`-c search_path=${bu.schema}`, '-c default_transaction_read_only=on']);
       pool = ds.initialize();
       pool.catch(() => this.readPools.delete(bu.schema)); // a failed start is retried by the next read
       this.readPools.set(bu.schema, pool);

@@ -26,12 +26,50 @@ export async function withBuLock<T>(
       if (Date.now() >= deadline) return { locked: false };
       await new Promise((r) => setTimeout(r, 200));
     }
+    // Whoever looks at the lock (loadStatus of any copy, pg_stat_activity) sees who holds it since when.
+    await runner.query(`SELECT set_config('application_name', $1, false)`, [`pim-accumulator: ${bu.code} loader since ${new Date().toISOString()}`]);
     try {
       return { locked: true, value: await fn(runner) };
     } finally {
-      await runner.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [loaderLockKey(bu)]);
+      // After a lost connection these fail too: the original error is the one that matters.
+      await runner.query(`SELECT pg_advisory_unlock(hashtextextended($1, 0)), set_config('application_name', 'pim-accumulator', false)`,
+        [loaderLockKey(bu)]).catch(() => undefined);
     }
   } finally {
-    await runner.release();
+    if (!runner.isReleased) await runner.release().catch(() => undefined);
   }
+}
+
+/** Who holds a BU's loader lock, as PostgreSQL sees that session. */
+export interface LockHolder {
+  pid: number;
+  applicationName: string;
+  clientAddress: string | null;
+  state: string;
+  transactionStartedAt: Date | null;
+  /** When the current (state active) or last statement started. */
+  statementStartedAt: Date | null;
+  /** Since when the session has been in its current state (a long `active` or `idle in transaction`: a stall). */
+  stateSince: Date | null;
+  /** The first 300 characters of the current or last statement. */
+  query: string;
+  /** Seconds in the current state, measured by the server. */
+  secondsInState: number;
+}
+
+/**
+ * The session holding the BU's loader lock, from pg_locks and pg_stat_activity: seen by every copy
+ * of the service, also when the holder is another copy, a replay, or a session whose process died.
+ */
+export async function loaderLockHolder(db: Pick<Database, 'query'>, bu: BusinessUnit): Promise<LockHolder | null> {
+  const [row] = await db.query<Omit<LockHolder, 'secondsInState'> & { secondsInState: string }>(
+    `SELECT a.pid, coalesce(a.application_name, '') AS "applicationName", host(a.client_addr) AS "clientAddress",
+       coalesce(a.state, 'unknown') AS state, a.xact_start AS "transactionStartedAt", a.query_start AS "statementStartedAt",
+       a.state_change AS "stateSince", left(coalesce(a.query, ''), 300) AS query,
+       extract(epoch FROM now() - coalesce(a.state_change, a.backend_start)) AS "secondsInState"
+     FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+     WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+       AND ((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended($1, 0)`,
+    [loaderLockKey(bu)]);
+  return row ? { ...row, secondsInState: Number(row.secondsInState) } : null;
 }

@@ -34,6 +34,14 @@ export const metrics = {
     name: 'pim_load_blocked', help: '1 while a file_error holds the business unit\'s loading back, else 0.',
     labelNames: ['bu'] as const, registers: [registry],
   }),
+  loadStalled: new Gauge({
+    name: 'pim_load_stalled', help: '1 while the session holding the business unit\'s loader lock (any copy) has made no progress for LOAD_STALL_SECONDS, else 0.',
+    labelNames: ['bu'] as const, registers: [registry],
+  }),
+  loadLockHeldSeconds: new Gauge({
+    name: 'pim_load_lock_state_seconds', help: 'Seconds the session holding the business unit\'s loader lock has been in its current state (0 when the lock is free).',
+    labelNames: ['bu'] as const, registers: [registry],
+  }),
   exportSeconds: new Histogram({
     name: 'pim_export_seconds', help: 'Duration of export jobs, per business unit and outcome.',
     labelNames: ['bu', 'status'] as const, buckets: SECONDS, registers: [registry],

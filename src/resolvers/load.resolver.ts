@@ -6,7 +6,7 @@ import { LoadStatusView } from '../services/load-status.service';
 import { selectsField } from './selection';
 import { connection } from './types/page-info.type';
 import {
-  BusinessUnitType, LoadEventConnection, LoadEventFilterInput, LoadEventType, LoadStatusType,
+  BusinessUnitType, LoadEventConnection, LoadEventFilterInput, LoadEventType, LoadLockType, LoadStatusType,
   QuarantinedLineConnection, QuarantinedLineType,
 } from './types/load.type';
 
@@ -14,6 +14,7 @@ const toStatus = (s: LoadStatusView): LoadStatusType => Object.assign(new LoadSt
   ...s,
   lastCompleted: s.lastCompleted && LoadEventType.from(s.lastCompleted),
   blockedBy: s.blockedBy && LoadEventType.from(s.blockedBy),
+  lock: s.lock && Object.assign(new LoadLockType(), s.lock),
 });
 
 @Resolver()

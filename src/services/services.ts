@@ -47,8 +47,9 @@ export interface ExportWiring {
 
 export function createServices(
   db: Database, source: Source, scheduler: LoadScheduler | null, log: Logger, exports: ExportWiring, folders = new FolderCheck(source),
+  load: { stallSeconds?: number } = {},
 ): Services {
-  const status = new LoadStatusService(db, source, scheduler, folders);
+  const status = new LoadStatusService(db, source, scheduler, folders, load.stallSeconds);
   return {
     db,
     products: new ProductService(db),

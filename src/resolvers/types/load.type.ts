@@ -1,4 +1,4 @@
-import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { LoadEventEntity, QuarantinedLineEntity } from '../../entities';
 import { PageInfo } from './page-info.type';
 import { DateTimeScalar, JSONScalar } from './scalars';
@@ -64,6 +64,22 @@ export class LoadEventConnection {
   @Field(() => Int, { description: 'How many events match, over all pages.' }) totalCount!: number;
 }
 
+@ObjectType('LoadLock', {
+  description: "The database session holding a business unit's loader lock (a load pass or a replay, of any copy of the service), "
+    + 'as PostgreSQL sees it.',
+})
+export class LoadLockType {
+  @Field(() => Int, { description: 'PostgreSQL backend pid of the session (pg_terminate_backend ends it).' }) pid!: number;
+  @Field(() => String, { description: 'Its application_name: which business unit and since when, for this service\'s loaders.' }) applicationName!: string;
+  @Field(() => String, { nullable: true, description: 'The client address of the session (null for a local socket).' }) clientAddress!: string | null;
+  @Field(() => String, { description: 'The session state: active (a statement runs), idle in transaction, idle.' }) state!: string;
+  @Field(() => DateTimeScalar, { nullable: true, description: 'When its current transaction began.' }) transactionStartedAt!: Date | null;
+  @Field(() => DateTimeScalar, { nullable: true, description: 'When its current (or last) statement began.' }) statementStartedAt!: Date | null;
+  @Field(() => Float, { description: 'Seconds the session has been in its current state.' }) secondsInState!: number;
+  @Field(() => String, { description: 'The first 300 characters of its current (or last) statement.' }) query!: string;
+  @Field(() => Boolean, { description: 'It has stayed in one state longer than LOAD_STALL_SECONDS: loading makes no progress.' }) stalled!: boolean;
+}
+
 @ObjectType('LoadStatus', { description: "Where a business unit's loading stands." })
 export class LoadStatusType {
   @Field(() => String, { description: 'The business unit code.' }) businessUnit!: string;
@@ -79,6 +95,11 @@ export class LoadStatusType {
       + '(with the folder that differs only in case, if there is one, and the BUSINESS_UNITS value to set) or holds no product '
       + 'and no channel file. Empty when the folder holds files.',
   }) warnings!: string[];
+  @Field(() => LoadLockType, {
+    nullable: true,
+    description: "Who holds the business unit's loader lock right now (any copy of the service, a replay, or the session of a process "
+      + 'that died and has not been noticed yet); null when it is free.',
+  }) lock!: LoadLockType | null;
 }
 
 @ObjectType('QuarantinedLine', { description: 'A line that could not be applied, kept verbatim with the reason.' })
