@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { BusinessUnit, makeBusinessUnit } from '../db/business-unit';
+import { MAX_NESTING_DEPTH_CEILING } from '../loaders/json-limits';
 import { Location, localLocation, parseLocation } from './location';
 
 export type Role = 'reader' | 'operator' | 'admin';
@@ -21,6 +22,11 @@ export interface LoaderLimits {
   readonly maxBadRatio: number;
   /** A longer line is quarantined without being held in memory. */
   readonly maxLineBytes: number;
+  /**
+   * A line nesting arrays and objects deeper than this is quarantined before anything walks it
+   * (hashing and PostgreSQL's jsonb parser recurse); a deeper AttributeFile fails as unreadable.
+   */
+  readonly maxNestingDepth: number;
 }
 
 export interface AppConfig {
@@ -192,6 +198,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxBadLines: parse(env, 'LOAD_MAX_BAD_LINES', intVar(0), 10),
       maxBadRatio: parse(env, 'LOAD_MAX_BAD_RATIO', z.coerce.number().min(0).max(1), 0.01),
       maxLineBytes: parse(env, 'LOAD_MAX_LINE_BYTES', intVar(1024), 64 * 1024 * 1024),
+      // inRiver lines nest about 7 levels (a product, its items, a resource, an attribute value).
+      maxNestingDepth: parse(env, 'LOAD_MAX_NESTING_DEPTH', intVar(8).max(MAX_NESTING_DEPTH_CEILING), 64),
     },
     export: {
       pollIntervalMs: parse(env, 'EXPORT_POLL_INTERVAL_MS', intVar(0), 10_000),

@@ -126,7 +126,7 @@ export class FileLoader {
     const stream = await this.source.open(run.file.key);
     let parsed;
     try {
-      const doc = await readWholeJson(stream, { gzip: gzipFor(run.file.key) });
+      const doc = await readWholeJson(stream, { gzip: gzipFor(run.file.key), maxNestingDepth: this.limits.maxNestingDepth });
       run.sha256 = doc.sha256;
       run.bytes = doc.bytes;
       parsed = parseAttributeFile(doc.value);
@@ -185,7 +185,7 @@ export class FileLoader {
         });
         continue;
       }
-      const result = parseEntityLine(rec.text);
+      const result = parseEntityLine(rec.text, this.limits.maxNestingDepth);
       if (!result.ok) {
         await run.quarantine(ctx, { lineNumber: rec.lineNumber, reason: result.reason, rawLine: rec.text });
         continue;

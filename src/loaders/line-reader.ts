@@ -1,6 +1,7 @@
 import { Hash, createHash } from 'node:crypto';
 import { Readable, pipeline } from 'node:stream';
 import { createGunzip, gunzipSync } from 'node:zlib';
+import { deeperThan, nestingReason } from './json-limits';
 
 export type LineRecord =
   | { lineNumber: number; text: string }
@@ -175,10 +176,13 @@ export function readLines(raw: Readable, opts: LineReaderOptions): AsyncIterable
   return new LineReader(raw, opts).lines();
 }
 
-/** Reads a whole JSON document (AttributeFile.json: small, so buffered). */
+/**
+ * Reads a whole JSON document (AttributeFile.json: small, so buffered). A document nested deeper
+ * than `maxNestingDepth` is refused before anything walks it.
+ */
 export async function readWholeJson(
   raw: Readable,
-  opts: { gzip: boolean | 'auto' },
+  opts: { gzip: boolean | 'auto'; maxNestingDepth: number },
 ): Promise<{ value: unknown; sha256: string; bytes: number }> {
   const hash = createHash('sha256');
   const chunks: Buffer[] = [];
@@ -201,6 +205,8 @@ export async function readWholeJson(
   }
   let text = data.toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const deep = deeperThan(text, opts.maxNestingDepth);
+  if (deep >= 0) throw new Error(`json: ${nestingReason(opts.maxNestingDepth)}, at character ${deep}`);
   try {
     return { value: JSON.parse(text), sha256: hash.digest('hex'), bytes };
   } catch (err) {

@@ -13,7 +13,7 @@ describe('configuration from the environment', () => {
     expect(c.host).toBe('127.0.0.1');
     expect(c.loadPollIntervalMs).toBe(60000);
     expect(c.databasePoolSize).toBe(12);
-    expect(c.loader).toEqual({ maxBadLines: 10, maxBadRatio: 0.01, maxLineBytes: 64 * 1024 * 1024 });
+    expect(c.loader).toEqual({ maxBadLines: 10, maxBadRatio: 0.01, maxLineBytes: 64 * 1024 * 1024, maxNestingDepth: 64 });
   });
 
   it('parses business units case-insensitively with folder overrides', () => {
@@ -60,6 +60,8 @@ describe('configuration from the environment', () => {
     ['S3_FORCE_PATH_STYLE', 'maybe'],
     ['LOG_LEVEL', 'loud'],
     ['DATABASE_POOL_SIZE', '1'],
+    ['LOAD_MAX_NESTING_DEPTH', '7'],
+    ['LOAD_MAX_NESTING_DEPTH', '1001'],
   ])('stops with a message naming %s when it is %p', (name, value) => {
     expect(() => loadConfig({ ...base, [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ ...base, [name]: value })).toThrow(new RegExp(`^configuration: ${name}: `));
