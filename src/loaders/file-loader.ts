@@ -14,6 +14,7 @@ import { LineReader, gzipFor, readWholeJson } from './line-reader';
 import type { PlannedFile } from './load-planner';
 import { membershipCheck } from './membership-check';
 import { Source } from './source';
+import { describeUtf8Problem } from './utf8-check';
 
 export interface FileLoadResult {
   ok: boolean;
@@ -182,6 +183,15 @@ export class FileLoader {
           lineNumber: rec.lineNumber,
           reason: `line is ${rec.bytes} bytes, over the ${this.limits.maxLineBytes}-byte limit (LOAD_MAX_LINE_BYTES); only its first bytes are kept`,
           rawLine: rec.head,
+        });
+        continue;
+      }
+      if ('invalidUtf8' in rec) {
+        const more = rec.invalidBytes > 1 ? `; ${rec.invalidBytes} invalid bytes in the line` : '';
+        await run.quarantine(ctx, {
+          lineNumber: rec.lineNumber,
+          reason: `${describeUtf8Problem(rec.invalidUtf8)}${more}; raw_line shows each invalid byte as \\xNN`,
+          rawLine: rec.raw,
         });
         continue;
       }

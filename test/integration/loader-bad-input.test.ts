@@ -337,3 +337,61 @@ describe('a line the parser accepts but PostgreSQL or the loader could not take 
     ]);
   });
 });
+
+describe('a line that is not UTF-8 is quarantined, never loaded mangled', () => {
+  let h: LoaderHarness;
+  beforeEach(async () => { h = await loaderHarness(); });
+  afterEach(() => h.close());
+
+  /** A product line whose ProductId is `SEC-F2-` followed by the given bytes. */
+  const withBytes = (id: number, bad: number[]) => Buffer.concat([
+    Buffer.from(`{"EntityId": ${id}, "EntityTypeId": "Product", "Attributes": {"ProductId": "SEC-F2-`),
+    Buffer.from(bad),
+    Buffer.from('"}}'),
+  ]);
+  const at = Buffer.from('{"EntityId": 2, "EntityTypeId": "Product", "Attributes": {"ProductId": "SEC-F2-').length;
+
+  it('quarantines overlong, lone continuation, truncated and surrogate bytes with their offsets, and applies the good lines', async () => {
+    const line6 = '{"EntityId": 6, "EntityTypeId": "Product", "Attributes": {"ProductId": "P6"}} ';
+    const good = (id: number, productId: string) => Buffer.from(JSON.stringify({ ...productLine({ id }), Attributes: { ProductId: productId } }));
+    const lines = [
+      Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), good(1, 'SEC-F2-Ω')]), // a BOM first: accepted and stripped
+      withBytes(2, [0xc0, 0xa8]), //                          overlong "("
+      withBytes(3, [0x80, 0x28, 0xbf]), //                    lone continuation bytes
+      good(4, 'SEC-F2-€😀'),
+      withBytes(5, [0xed, 0xa0, 0x80]), //                    a surrogate encoded in UTF-8
+      Buffer.concat([Buffer.from(line6), Buffer.from([0xe2, 0x82])]), // a 3-byte sequence cut short by the line end (CRLF)
+      good(7, 'P7'),
+    ];
+    const key = h.bucket.write(productKey('BAK', F1), Buffer.concat(lines.flatMap((l, i) => [l, Buffer.from(i === 5 ? '\r\n' : '\n')])));
+    await expect(h.pass()).resolves.toEqual({ status: 'done', applied: 1 });
+
+    expect(await h.q('SELECT entity_id, product_id FROM product ORDER BY entity_id')).toEqual([
+      { entity_id: '1', product_id: 'SEC-F2-Ω' }, { entity_id: '4', product_id: 'SEC-F2-€😀' }, { entity_id: '7', product_id: 'P7' },
+    ]);
+    const [complete] = (await h.events()).filter((e) => e.event_type === 'file_complete');
+    expect(complete).toMatchObject({ source_key: key, records_processed: 3, records_inserted: 3, records_quarantined: 4, metadata: { lines: 7 } });
+    const q = await h.q('SELECT line_number, reason, raw_line FROM quarantined_line ORDER BY line_number');
+    const prefix = '{"EntityId": %, "EntityTypeId": "Product", "Attributes": {"ProductId": "SEC-F2-';
+    expect(q).toEqual([
+      { line_number: 2, reason: `invalid UTF-8 at byte ${at}: 0xC0 0xA8, an overlong encoding; 2 invalid bytes in the line; raw_line shows each invalid byte as \\xNN`,
+        raw_line: `${prefix.replace('%', '2')}\\xC0\\xA8"}}` },
+      { line_number: 3, reason: `invalid UTF-8 at byte ${at}: 0x80, a continuation byte without a lead byte; 2 invalid bytes in the line; raw_line shows each invalid byte as \\xNN`,
+        raw_line: `${prefix.replace('%', '3')}\\x80(\\xBF"}}` },
+      { line_number: 5, reason: `invalid UTF-8 at byte ${at}: 0xED 0xA0 0x80, a UTF-16 surrogate (U+D800 to U+DFFF) encoded in UTF-8; 3 invalid bytes in the line; raw_line shows each invalid byte as \\xNN`,
+        raw_line: `${prefix.replace('%', '5')}\\xED\\xA0\\x80"}}` },
+      { line_number: 6, reason: `invalid UTF-8 at byte ${line6.length}: 0xE2 0x82, a 3-byte sequence cut short by the end of the line; 2 invalid bytes in the line; raw_line shows each invalid byte as \\xNN`,
+        raw_line: `${line6}\\xE2\\x82` },
+    ]);
+  });
+
+  it('fails an AttributeFile that is not UTF-8 as unreadable, naming the byte', async () => {
+    const before = '[{"EntityTypeId": "Product", "Attributes": [{"AttributeId": "Name';
+    const key = h.bucket.write('SHARED/AttributeFile.json', Buffer.concat([Buffer.from(before), Buffer.from([0xff]), Buffer.from('", "DataType": "String"}]}]')]));
+    await expect(h.pass()).resolves.toMatchObject({ status: 'failed', applied: 0 });
+    const [error] = (await h.events()).filter((e) => e.event_type === 'file_error');
+    expect(error).toMatchObject({ source_key: key, metadata: { errorCode: 'unreadable' } });
+    expect(error.error_message).toBe(`cannot read ${h.uri(key)}: utf8: invalid UTF-8 at byte ${before.length}: 0xFF, a byte that never occurs in UTF-8 (line 1); `
+      + 'the file must be UTF-8. Nothing of it was applied.');
+  });
+});
