@@ -74,24 +74,44 @@ export async function startHttpServer(config: AppConfig, services: Services, log
   /**
    * Ready means the API can serve: database reachable, migrations applied. A BU whose source folder
    * is missing or empty does not make it unready (taking the instance out of service would not
-   * bring the folder back, and the stored data is still served), but every answer says so.
+   * bring the folder back, and the stored data is still served), but the detail says so.
+   *
+   * Probes carry no key, and the detail names database hosts, buckets and business units: a caller
+   * without a valid key gets the status alone (the cause is logged); a key gets the detail of the
+   * business units it may use. Open mode (no API_KEYS, loopback only) shows everything.
    */
-  app.get('/readyz', async (_req, res) => {
-    const reports = await Promise.all(config.businessUnits.map((bu) => services.folders.current(bu, folderReportMaxAgeMs)));
-    const detail = {
-      warnings: reports.flatMap((r) => r.warnings.map((w) => `${r.businessUnit}: ${w}`)),
-      businessUnits: reports.map((r) => ({
-        code: r.businessUnit, folder: r.folder, productFiles: r.productFiles, channelFile: r.channelFile, warnings: r.warnings, checkedAt: r.checkedAt,
-      })),
+  app.get('/readyz', async (req, res) => {
+    let caller: Principal | null = null;
+    try {
+      caller = authenticate(req.headers.authorization, config.apiKeys);
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+    }
+    const units = config.businessUnits.filter((bu) => !caller?.businessUnits || caller.businessUnits.includes(bu.code));
+    const detail = async () => {
+      const reports = await Promise.all(units.map((bu) => services.folders.current(bu, folderReportMaxAgeMs)));
+      return {
+        warnings: reports.flatMap((r) => r.warnings.map((w) => `${r.businessUnit}: ${w}`)),
+        businessUnits: reports.map((r) => ({
+          code: r.businessUnit, folder: r.folder, productFiles: r.productFiles, channelFile: r.channelFile, warnings: r.warnings, checkedAt: r.checkedAt,
+        })),
+      };
     };
     try {
       await services.db.query('SELECT 1');
+      // The status is the instance's, the same for every caller; the detail is the caller's.
       const pending = (await Promise.all(config.businessUnits.map(async (bu) => ({ bu: bu.code, pending: await pendingMigrations(services.db, bu, migrations) }))))
         .filter((p) => p.pending.length);
-      if (pending.length) res.status(503).json({ status: 'migrations pending', pending, ...detail });
-      else res.json({ status: 'ready', ...detail });
+      if (pending.length) {
+        log.warn({ pending }, 'not ready: migrations pending');
+        const shown = pending.filter((p) => units.some((u) => u.code === p.bu));
+        res.status(503).json(caller ? { status: 'migrations pending', pending: shown, ...(await detail()) } : { status: 'migrations pending' });
+      } else {
+        res.json(caller ? { status: 'ready', ...(await detail()) } : { status: 'ready' });
+      }
     } catch (err) {
-      res.status(503).json({ status: 'database unreachable', error: (err as Error).message, ...detail });
+      log.warn({ err }, 'not ready: the database is unreachable');
+      res.status(503).json(caller ? { status: 'database unreachable', error: (err as Error).message, ...(await detail()) } : { status: 'database unreachable' });
     }
   });
   app.use(graphiqlRouter());

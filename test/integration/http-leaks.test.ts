@@ -1,0 +1,112 @@
+import net from 'node:net';
+import pino from 'pino';
+import { Writable } from 'node:stream';
+import { TempBucket, productLine } from '../support/bucket-factory';
+import { TestDatabase, createTestDatabase } from '../support/test-database';
+import { startTestServer } from '../support/test-server';
+
+/** Small leaks to callers (issue 11, item 8): what an answer may show to whom. */
+
+const READER = 'reader-key-0001';
+const GEM_READER = 'gem-reader-0001';
+
+/**
+ * A TCP hop between the service and PostgreSQL that the test can cut and restore, to take the
+ * database away from a running service (the error then names this hop's host and port).
+ */
+async function databaseHop(target: URL) {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(target.port), target.hostname);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => undefined);
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  const listen = (port: number) => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  await listen(0);
+  const port = (server.address() as net.AddressInfo).port;
+  const url = new URL(target.href);
+  url.port = String(port);
+  return {
+    url: url.href,
+    port,
+    async cut() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const s of sockets) s.destroy();
+      });
+    },
+    restore: () => listen(port),
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      for (const s of sockets) s.destroy();
+    }),
+  };
+}
+
+describe('/readyz shows the cause of a failure only to callers with a key', () => {
+  let t: TestDatabase;
+  let hop: Awaited<ReturnType<typeof databaseHop>>;
+  let s: Awaited<ReturnType<typeof startTestServer>>;
+  const bucket = new TempBucket();
+  const logged: Record<string, unknown>[] = [];
+  const sink = new Writable({ write(chunk, _enc, done) { logged.push(JSON.parse(String(chunk))); done(); } });
+  const readyz = (key?: string) => fetch(s.app.server.url.replace(/\/graphql$/, '/readyz'), { headers: key ? { authorization: `Bearer ${key}` } : {} });
+
+  beforeAll(async () => {
+    bucket.product('BAK', 'ecommerce_20260401000000_001.jsonl', [productLine({ id: 1 })]);
+    t = await createTestDatabase(['bak', 'gem']);
+    hop = await databaseHop(new URL(t.url));
+    s = await startTestServer(t, {
+      bucketDir: bucket.root, units: 'bak,gem=gemaire', apiKeys: `${READER}:reader,${GEM_READER}:reader:gem`,
+      env: { DATABASE_URL: hop.url }, log: pino({ level: 'warn' }, sink),
+    });
+  });
+  afterAll(async () => {
+    await s.stop();
+    await hop.close();
+    await t.close();
+    bucket.remove();
+  });
+
+  it('when ready: the status alone without a key, the folder detail of its own business units with one', async () => {
+    const anonymous = await readyz();
+    expect([anonymous.status, await anonymous.json()]).toEqual([200, { status: 'ready' }]);
+    const wrongKey = await readyz('not-a-valid-key');
+    expect([wrongKey.status, await wrongKey.json()]).toEqual([200, { status: 'ready' }]);
+    const reader = await readyz(READER);
+    expect(await reader.json()).toMatchObject({ status: 'ready', businessUnits: [{ code: 'bak' }, { code: 'gem' }], warnings: [expect.stringMatching(/^gem: /)] });
+    const scoped = await readyz(GEM_READER);
+    const body = await scoped.json() as { businessUnits: { code: string }[] };
+    expect(body.businessUnits.map((b) => b.code)).toEqual(['gem']);
+  });
+
+  it('with the database down: 503 and the status alone without a key (the cause is logged), the cause with a key', async () => {
+    await hop.cut();
+    try {
+      // Pooled connections die with the hop ("Connection terminated"); then connecting is refused,
+      // and that error names the host and port.
+      let detail: { status: string; error: string } = { status: '', error: '' };
+      for (let i = 0; i < 20 && !/ECONNREFUSED/.test(detail.error); i++) {
+        const reader = await readyz(READER);
+        expect(reader.status).toBe(503);
+        detail = await reader.json() as typeof detail;
+      }
+      expect(detail).toMatchObject({ status: 'database unreachable', businessUnits: [{ code: 'bak' }, { code: 'gem' }] });
+      expect(detail.error).toContain(`127.0.0.1:${hop.port}`);
+
+      const anonymous = await readyz();
+      const text = await anonymous.text();
+      expect([anonymous.status, JSON.parse(text)]).toEqual([503, { status: 'database unreachable' }]);
+      expect(text).not.toMatch(new RegExp(`${hop.port}|127\\.0\\.0\\.1|ECONNREFUSED`));
+      const warnings = logged.filter((l) => l.msg === 'not ready: the database is unreachable');
+      expect(JSON.stringify(warnings.at(-1))).toContain(`127.0.0.1:${hop.port}`);
+    } finally {
+      await hop.restore();
+    }
+    expect((await readyz()).status).toBe(200);
+  });
+});
