@@ -36,8 +36,11 @@ export function authorize(principal: Principal, config: Pick<AppConfig, 'busines
   }
   const bu = findBusinessUnit(config.businessUnits, code);
   if (!bu) {
-    throw new DomainError(ErrorCode.NotFound,
-      `unknown business unit "${code}"; configured: ${config.businessUnits.map((u) => u.code).join(', ')}`);
+    // A scoped key learns only its own business units, not every one configured.
+    const usable = config.businessUnits.map((u) => u.code).filter((c) => !principal.businessUnits || principal.businessUnits.includes(c));
+    throw new DomainError(ErrorCode.NotFound, principal.businessUnits
+      ? `unknown business unit "${code}"; the API key ${principal.name} may use: ${usable.join(', ') || 'none'}`
+      : `unknown business unit "${code}"; configured: ${usable.join(', ')}`);
   }
   if (principal.businessUnits && !principal.businessUnits.includes(bu.code)) {
     throw forbidden(`the API key ${principal.name} is not allowed to use business unit "${bu.code}"`);

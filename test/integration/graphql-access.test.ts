@@ -116,6 +116,14 @@ describe('API keys, roles and business-unit scoping over HTTP', () => {
     }
   });
 
+  it('names only the business units a key may use when it asks for an unknown one', async () => {
+    const scoped = await s.gql('{ products(businessUnit: "zzz") { totalCount } }', {}, KEYS.gemOnly);
+    expect(errorCodes(scoped)).toEqual(['NOT_FOUND']);
+    expect(scoped.body.errors![0].message).toBe('unknown business unit "zzz"; the API key key#4(reader) may use: gem');
+    const all = await s.gql('{ products(businessUnit: "zzz") { totalCount } }', {}, KEYS.reader);
+    expect(all.body.errors![0].message).toBe('unknown business unit "zzz"; configured: bak, gem');
+  });
+
   it('lets a scoped key use its own business unit', async () => {
     const own = await s.gql('{ businessUnits { code sourcePrefix } products(businessUnit: "GEM") { nodes { productId } } }', {}, KEYS.gemOnly);
     expect(own.body.data).toEqual({ businessUnits: [{ code: 'gem', sourcePrefix: 'gemaire' }], products: { nodes: [{ productId: 'GEM-100' }] } });
