@@ -38,7 +38,8 @@ export async function startHttpServer(config: AppConfig, services: Services, log
   const schema = await graphqlSchema();
   const apollo = new ApolloServer<RequestContext>({
     schema,
-    formatError: createErrorFormatter(log),
+    // Nobody may ask the schema, so errors do not guess from it either.
+    formatError: createErrorFormatter(log, { hideSuggestions: config.graphqlIntrospection === 'off' }),
     includeStacktraceInErrorResponses: false,
     // The service stops Apollo itself, in order, on SIGTERM/SIGINT (main.ts); Apollo's own handlers
     // would race that shutdown and re-raise the signal.

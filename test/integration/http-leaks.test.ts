@@ -110,3 +110,41 @@ describe('/readyz shows the cause of a failure only to callers with a key', () =
     expect((await readyz()).status).toBe(200);
   });
 });
+
+describe('"Did you mean …" guesses while nobody may ask the schema (GRAPHQL_INTROSPECTION=off)', () => {
+  let t: TestDatabase;
+  const bucket = new TempBucket();
+  let off: Awaited<ReturnType<typeof startTestServer>>;
+  let on: Awaited<ReturnType<typeof startTestServer>>;
+
+  beforeAll(async () => {
+    t = await createTestDatabase(['bak']);
+    off = await startTestServer(t, { bucketDir: bucket.root, apiKeys: `${READER}:reader`, env: { GRAPHQL_INTROSPECTION: 'off' } });
+    on = await startTestServer(t, { bucketDir: bucket.root, apiKeys: `${READER}:reader` });
+  });
+  afterAll(async () => {
+    await off.stop();
+    await on.stop();
+    await t.close();
+    bucket.remove();
+  });
+
+  const misspelt: [string, string, Record<string, unknown>][] = [
+    ['a field', '{ prodcts(businessUnit: "bak") { totalCount } }', {}],
+    ['an argument', '{ products(businesUnit: "bak") { totalCount } }', {}],
+    ['a type', 'query($f: LoadEventFiltr) { loadEvents(businessUnit: "bak", filter: $f) { totalCount } }', {}],
+    ['an enum value', '{ loadEvents(businessUnit: "bak", filter: { eventTypes: [FILE_EROR] }) { totalCount } }', {}],
+    ['an input field', '{ loadEvents(businessUnit: "bak", filter: { eventType: [FILE_ERROR] }) { totalCount } }', {}],
+    ['an enum value in variables', 'query($t: [LoadEventType!]) { loadEvents(businessUnit: "bak", filter: { eventTypes: $t }) { totalCount } }', { t: ['FILE_EROR'] }],
+  ];
+
+  it.each(misspelt)('leaves them out for %s, and keeps the rest of the message', async (_what, query, variables) => {
+    const hidden = await off.gql(query, variables, READER);
+    const shown = await on.gql(query, variables, READER);
+    const [hiddenMessage, shownMessage] = [hidden.body.errors![0].message, shown.body.errors![0].message];
+    expect(shownMessage).toMatch(/ Did you mean .+\?$/);
+    expect(hiddenMessage).not.toMatch(/Did you mean/);
+    expect(hiddenMessage).toBe(shownMessage.replace(/ Did you mean .+\?$/, ''));
+    expect(hidden.body.errors![0].extensions?.code).toBe(shown.body.errors![0].extensions?.code);
+  });
+});
