@@ -1,4 +1,5 @@
 import net from 'node:net';
+import vm from 'node:vm';
 import pino from 'pino';
 import { Writable } from 'node:stream';
 import { TempBucket, productLine } from '../support/bucket-factory';
@@ -146,5 +147,77 @@ describe('"Did you mean …" guesses while nobody may ask the schema (GRAPHQL_IN
     expect(hiddenMessage).not.toMatch(/Did you mean/);
     expect(hiddenMessage).toBe(shownMessage.replace(/ Did you mean .+\?$/, ''));
     expect(hidden.body.errors![0].extensions?.code).toBe(shown.body.errors![0].extensions?.code);
+  });
+});
+
+describe('security headers (helmet) on every answer, with a CSP the self-hosted GraphiQL works under', () => {
+  let t: TestDatabase;
+  const bucket = new TempBucket();
+  let s: Awaited<ReturnType<typeof startTestServer>>;
+  let base: string;
+  const CSP = "default-src 'self';script-src 'self';script-src-attr 'none';style-src 'self' 'unsafe-inline';img-src 'self' data:;"
+    + "font-src 'self' data:;connect-src 'self';object-src 'none';base-uri 'self';form-action 'self';frame-ancestors 'none'";
+
+  beforeAll(async () => {
+    t = await createTestDatabase(['bak']);
+    s = await startTestServer(t, { bucketDir: bucket.root, apiKeys: `${READER}:reader` });
+    base = s.app.server.url.replace(/\/graphql$/, '');
+  });
+  afterAll(async () => {
+    await s.stop();
+    await t.close();
+    bucket.remove();
+  });
+
+  it('sends nosniff, no framing and the CSP, and no X-Powered-By or HSTS, on every path', async () => {
+    const answers = {
+      healthz: await fetch(`${base}/healthz`),
+      readyz: await fetch(`${base}/readyz`),
+      metrics: await fetch(`${base}/metrics`),
+      graphql: await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${READER}` }, body: '{"query":"{ businessUnits { code } }"}' }),
+      unauthenticated: await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ businessUnits { code } }"}' }),
+      badBody: await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' }),
+      notFound: await fetch(`${base}/nothing-here`),
+      graphiql: await fetch(`${base}/graphiql`),
+      asset: await fetch(`${base}/graphiql/assets/graphiql.min.js`),
+    };
+    for (const [name, res] of Object.entries(answers)) {
+      const h = res.headers;
+      expect({ name, poweredBy: h.get('x-powered-by'), nosniff: h.get('x-content-type-options'), frame: h.get('x-frame-options'), csp: h.get('content-security-policy'), hsts: h.get('strict-transport-security') })
+        .toEqual({ name, poweredBy: null, nosniff: 'nosniff', frame: 'DENY', csp: CSP, hsts: null });
+    }
+    expect([answers.graphql.status, answers.unauthenticated.status, answers.badBody.status, answers.notFound.status, answers.graphiql.status]).toEqual([200, 401, 400, 404, 200]);
+  });
+
+  it('serves a GraphiQL page that needs nothing the policy refuses', async () => {
+    const html = await (await fetch(`${base}/graphiql`)).text();
+    // Scripts: files from this origin only (script-src 'self'); no inline script, no handler attributes (script-src-attr 'none').
+    const scripts = [...html.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)];
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const [, attrs, body] of scripts) {
+      expect(attrs).toMatch(/^ src="\/graphiql\/[^"]+"$/);
+      expect(body).toBe('');
+    }
+    expect(html).not.toMatch(/\son[a-z]+=/i);
+    // Styles: the page's own <style> block and GraphiQL's run-time <style> elements need 'unsafe-inline' (allowed above).
+    expect(html).toMatch(/<style>/);
+    const css = await (await fetch(`${base}/graphiql/assets/graphiql.min.css`)).text();
+    const urls = [...css.matchAll(/url\(\s*['"]?([^'")]+)/g)].map((m) => m[1]);
+    expect(urls.length).toBeGreaterThan(0);
+    expect(urls.filter((u) => !u.startsWith('data:'))).toEqual([]); // fonts and images: data: (allowed above)
+
+    // No eval: the bundles load with code generation from strings turned off, as the policy (no 'unsafe-eval') does in a browser.
+    const g: Record<string, unknown> = { console, TextDecoder, TextEncoder, URL, setTimeout, clearTimeout, navigator: { userAgent: 'test' } };
+    g.window = g;
+    g.self = g;
+    g.document = { createElement: () => ({ style: {}, setAttribute() {}, appendChild() {} }), addEventListener() {}, documentElement: { style: {} }, head: { appendChild() {} }, querySelector: () => null };
+    const context = vm.createContext(g, { codeGeneration: { strings: false, wasm: false } });
+    for (const name of ['react.production.min.js', 'react-dom.production.min.js', 'graphiql.min.js']) {
+      const source = await (await fetch(`${base}/graphiql/assets/${name}`)).text();
+      expect(source).not.toMatch(/\beval\(|new Function\(/);
+      vm.runInContext(source, context, { filename: name });
+    }
+    expect(typeof (g as { GraphiQL?: { createFetcher?: unknown } }).GraphiQL?.createFetcher).toBe('function');
+    expect(() => vm.runInContext('eval("1")', context)).toThrow(/Code generation from strings disallowed/);
   });
 });
