@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ConfigError, loadConfig } from '../../src/config/config';
 
 const base = { PIM_PROJECT_ROOT: '/opt/pim' };
@@ -38,6 +39,22 @@ describe('configuration from the environment', () => {
     expect(c.host).toBe('0.0.0.0');
   });
 
+  it('takes a key in clear or as the SHA-256 digest of it, and keeps only digests', () => {
+    const digest = createHash('sha256').update('the-secret-key-1').digest('hex');
+    const c = loadConfig({ ...base, BUSINESS_UNITS: 'bak,gem', API_KEYS: `plain-key-0001:reader,sha256:${digest}:operator:gem,SHA256:${'AB'.repeat(32)}:admin` });
+    expect(c.apiKeys.map((k) => [k.name, k.role, k.businessUnits, k.digest.toString('hex')])).toEqual([
+      ['key#1(reader)', 'reader', null, createHash('sha256').update('plain-key-0001').digest('hex')],
+      ['key#2(operator)', 'operator', ['gem'], digest],
+      ['key#3(admin)', 'admin', null, 'ab'.repeat(32)],
+    ]);
+    // The secret itself is kept nowhere in the configuration.
+    expect(JSON.stringify(c)).not.toContain('plain-key-0001');
+    expect(() => loadConfig({ ...base, API_KEYS: `the-secret-key-1:reader,sha256:${digest}:admin` }))
+      .toThrow('configuration: API_KEYS: key #2 is the same key as #1');
+    expect(() => loadConfig({ ...base, API_KEYS: `sha256:${digest.slice(1)}:reader` }))
+      .toThrow(/^configuration: API_KEYS: key #1: sha256: must be followed by the 64 hex digits of the key's SHA-256 digest/);
+  });
+
   it('decides GraphQL introspection itself (default: for callers the API accepts), whatever NODE_ENV says', () => {
     expect(loadConfig({ ...base, NODE_ENV: 'production' }).graphqlIntrospection).toBe('authenticated');
     expect([' On ', 'true', 'off', 'FALSE', 'authenticated'].map((v) => loadConfig({ ...base, GRAPHQL_INTROSPECTION: v }).graphqlIntrospection))
@@ -55,6 +72,8 @@ describe('configuration from the environment', () => {
     ['API_KEYS', 'short:reader'],
     ['API_KEYS', 'longenoughkey:superuser'],
     ['API_KEYS', 'longenoughkey:reader:nope'],
+    ['API_KEYS', 'sha256:not-hex:reader'],
+    ['API_KEYS', `sha256:${'a'.repeat(64)}:root`],
     ['DATABASE_URL', 'mysql://x'],
     ['LOAD_POLL_INTERVAL_MS', '-5'],
     ['S3_FORCE_PATH_STYLE', 'maybe'],
