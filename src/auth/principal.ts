@@ -1,4 +1,5 @@
-import { ApiKey, AppConfig, Role } from '../config/config';
+import { timingSafeEqual } from 'node:crypto';
+import { ApiKey, AppConfig, Role, sha256 } from '../config/config';
 import { BusinessUnit, findBusinessUnit } from '../db/business-unit';
 import { DomainError, ErrorCode, forbidden } from '../errors/domain-error';
 
@@ -21,7 +22,11 @@ export function authenticate(authorization: string | undefined, keys: readonly A
   if (keys.length === 0) return OPEN_MODE_PRINCIPAL;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
   if (!match) throw new DomainError(ErrorCode.Unauthenticated, 'missing API key: send "Authorization: Bearer <key>"');
-  const key = keys.find((k) => k.key === match[1]);
+  // Digests of equal length compared in constant time, every configured key each time: how long
+  // the answer takes says nothing about how much of a key was right, nor which key matched.
+  const presented = sha256(match[1]);
+  let key: ApiKey | undefined;
+  for (const k of keys) if (timingSafeEqual(presented, k.digest) && !key) key = k;
   if (!key) throw new DomainError(ErrorCode.Unauthenticated, 'unknown API key');
   return { name: key.name, role: key.role, businessUnits: key.businessUnits };
 }
@@ -36,8 +41,11 @@ export function authorize(principal: Principal, config: Pick<AppConfig, 'busines
   }
   const bu = findBusinessUnit(config.businessUnits, code);
   if (!bu) {
-    throw new DomainError(ErrorCode.NotFound,
-      `unknown business unit "${code}"; configured: ${config.businessUnits.map((u) => u.code).join(', ')}`);
+    // A scoped key learns only its own business units, not every one configured.
+    const usable = config.businessUnits.map((u) => u.code).filter((c) => !principal.businessUnits || principal.businessUnits.includes(c));
+    throw new DomainError(ErrorCode.NotFound, principal.businessUnits
+      ? `unknown business unit "${code}"; the API key ${principal.name} may use: ${usable.join(', ') || 'none'}`
+      : `unknown business unit "${code}"; configured: ${usable.join(', ')}`);
   }
   if (principal.businessUnits && !principal.businessUnits.includes(bu.code)) {
     throw forbidden(`the API key ${principal.name} is not allowed to use business unit "${bu.code}"`);

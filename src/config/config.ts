@@ -1,12 +1,19 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
 import { BusinessUnit, makeBusinessUnit } from '../db/business-unit';
+import { MAX_NESTING_DEPTH_CEILING } from '../loaders/json-limits';
 import { Location, localLocation, parseLocation } from './location';
 
 export type Role = 'reader' | 'operator' | 'admin';
 
 export interface ApiKey {
-  readonly key: string;
+  /**
+   * SHA-256 of the key: a key given in clear is hashed when the configuration is read, a key given
+   * as `sha256:<hex>` never was in the environment. Callers' keys are hashed and compared with it
+   * in constant time.
+   */
+  readonly digest: Buffer;
   /** Shown in logs and as `requestedBy`: never the key itself. */
   readonly name: string;
   readonly role: Role;
@@ -23,6 +30,11 @@ export interface LoaderLimits {
   readonly maxLineBytes: number;
   /** A loader-lock holder that stays in one state longer than this is stalled (0: never). */
   readonly stallSeconds: number;
+  /**
+   * A line nesting arrays and objects deeper than this is quarantined before anything walks it
+   * (hashing and PostgreSQL's jsonb parser recurse); a deeper AttributeFile fails as unreadable.
+   */
+  readonly maxNestingDepth: number;
 }
 
 export interface AppConfig {
@@ -138,11 +150,28 @@ export function parseBusinessUnits(raw: string): BusinessUnit[] {
   return units;
 }
 
-/** `key:role[:bu1+bu2]` entries, comma separated. */
+export const sha256 = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
+
+/**
+ * `key:role[:bu1+bu2]` or `sha256:<64 hex digits of the key's SHA-256>:role[:bu1+bu2]` entries,
+ * comma separated.
+ */
 export function parseApiKeys(raw: string, units: readonly BusinessUnit[]): ApiKey[] {
-  return raw.split(',').map((s) => s.trim()).filter(Boolean).map((entry, index) => {
-    const [key, role, bus] = entry.split(':');
-    if (!key || key.length < 8) throw new Error(`key #${index + 1} is shorter than 8 characters`);
+  const keys = raw.split(',').map((s) => s.trim()).filter(Boolean).map((entry, index): ApiKey => {
+    const parts = entry.split(':');
+    let digest: Buffer;
+    if (parts[0].toLowerCase() === 'sha256') {
+      const hex = parts[1] ?? '';
+      if (!/^[0-9a-f]{64}$/i.test(hex)) {
+        throw new Error(`key #${index + 1}: sha256: must be followed by the 64 hex digits of the key's SHA-256 digest (printf %s "$KEY" | sha256sum)`);
+      }
+      digest = Buffer.from(hex, 'hex');
+      parts.splice(0, 2, hex);
+    } else {
+      if (!parts[0] || parts[0].length < 8) throw new Error(`key #${index + 1} is shorter than 8 characters`);
+      digest = sha256(parts[0]);
+    }
+    const [, role, bus] = parts;
     if (role !== 'reader' && role !== 'operator' && role !== 'admin') {
       throw new Error(`key #${index + 1} has role "${role ?? ''}"; expected reader, operator or admin`);
     }
@@ -152,8 +181,14 @@ export function parseApiKeys(raw: string, units: readonly BusinessUnit[]): ApiKe
       const unknown = scoped.filter((b) => !units.some((u) => u.code === b));
       if (unknown.length) throw new Error(`key #${index + 1} names unknown business unit(s) ${unknown.join(', ')}`);
     }
-    return { key, role, businessUnits: scoped, name: `key#${index + 1}(${role})` };
+    return { digest, role, businessUnits: scoped, name: `key#${index + 1}(${role})` };
   });
+  // The same key twice (in clear and as its digest, say) would answer with whichever came first.
+  keys.forEach((k, i) => {
+    const first = keys.findIndex((other) => other.digest.equals(k.digest));
+    if (first < i) throw new Error(`key #${i + 1} is the same key as #${first + 1}`);
+  });
+  return keys;
 }
 
 /** `*`, or a comma list of origins (`scheme://host[:port]`, no path), e.g. `https://pim.example.com,http://localhost:3000`. */
@@ -220,6 +255,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxBadRatio: parse(env, 'LOAD_MAX_BAD_RATIO', z.coerce.number().min(0).max(1), 0.01),
       maxLineBytes: parse(env, 'LOAD_MAX_LINE_BYTES', intVar(1024), 64 * 1024 * 1024),
       stallSeconds: parse(env, 'LOAD_STALL_SECONDS', intVar(0), 120),
+      // inRiver lines nest about 7 levels (a product, its items, a resource, an attribute value).
+      maxNestingDepth: parse(env, 'LOAD_MAX_NESTING_DEPTH', intVar(8).max(MAX_NESTING_DEPTH_CEILING), 64),
     },
     export: {
       pollIntervalMs: parse(env, 'EXPORT_POLL_INTERVAL_MS', intVar(0), 10_000),

@@ -1,4 +1,5 @@
-import { hashOf } from './entity-line';
+import { hasLoneSurrogate, hashOf } from './entity-line';
+import { indexedTextProblem } from './json-limits';
 
 /** Parsing SHARED/AttributeFile.json and checking delivered values against it. Pure. */
 
@@ -34,10 +35,21 @@ export function parseAttributeFile(value: unknown): AttributeFileResult {
       rejected.push({ position: ++position, reason: 'an entity type entry needs EntityTypeId (string) and Attributes (array)', raw: JSON.stringify(group) });
       continue;
     }
+    const groupProblem = indexedTextProblem('EntityTypeId', group.EntityTypeId) ?? unstorable(group.EntityTypeId);
+    if (groupProblem) {
+      rejected.push({ position: ++position, reason: `an entity type entry: ${groupProblem}`, raw: JSON.stringify(group) });
+      continue;
+    }
     for (const attr of group.Attributes) {
       position++;
       if (!isObject(attr) || typeof attr.AttributeId !== 'string' || !attr.AttributeId || typeof attr.DataType !== 'string') {
         rejected.push({ position, reason: `${group.EntityTypeId}: an attribute needs AttributeId and DataType strings`, raw: JSON.stringify(attr) });
+        continue;
+      }
+      // Like a bad line: one definition PostgreSQL would refuse must not fail the whole file.
+      const problem = indexedTextProblem('AttributeId', attr.AttributeId) ?? unstorable(attr);
+      if (problem) {
+        rejected.push({ position, reason: `${group.EntityTypeId}: ${problem}`, raw: JSON.stringify(attr) });
         continue;
       }
       const key = `${group.EntityTypeId}\u0000${attr.AttributeId}`;
@@ -64,6 +76,16 @@ export function parseAttributeFile(value: unknown): AttributeFileResult {
     }
   }
   return { definitions, rejected };
+}
+
+/**
+ * Text PostgreSQL refuses in jsonb or text: NUL, or a lone UTF-16 surrogate. The document's depth
+ * was checked when it was read, so walking an entry cannot overflow the stack.
+ */
+function unstorable(value: unknown): string | null {
+  if (JSON.stringify(value).includes('\\u0000')) return 'contains \\u0000, which PostgreSQL cannot store in text or JSONB';
+  if (hasLoneSurrogate(value)) return 'contains a lone UTF-16 surrogate (e.g. \\ud800 without its pair), which PostgreSQL cannot store in JSONB';
+  return null;
 }
 
 export interface AttributeTypeInfo {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { deeperThan, indexedTextProblem, isStackOverflow, nestingReason } from './json-limits';
 
 /** Parsing one delivered line into the shapes the loader stores. Pure: no I/O. */
 
@@ -122,6 +123,8 @@ function linksOf(raw: Record<string, unknown>, where: string): ParsedLink[] {
       if (typeof typeId !== 'string' || !typeId) throw new LineError(`${at}LinkTypeId must be a non-empty string`);
       if (typeof otherType !== 'string' || !otherType) throw new LineError(`${at}${side}EntityTypeId must be a non-empty string`);
       if (typeof otherId !== 'number' || !Number.isSafeInteger(otherId)) throw new LineError(`${at}${side}EntityId must be an integer`);
+      const tooLong = indexedTextProblem(`${at}LinkTypeId`, typeId) ?? indexedTextProblem(`${at}${side}EntityTypeId`, otherType);
+      if (tooLong) throw new LineError(tooLong);
       links.push({
         direction,
         sortOrder: index,
@@ -176,6 +179,12 @@ export function parseEntityValue(value: unknown): LineResult {
       throw new LineError(`Deleted must be true or false, got ${JSON.stringify(value.Deleted)}`);
     }
     const base = entityOf(value, '');
+    // Stored in product.product_id (indexed) as text.
+    const productId = base.attributes.ProductId;
+    if (entityTypeId === 'Product' && productId !== undefined && productId !== null) {
+      const tooLong = indexedTextProblem('Attributes.ProductId', typeof productId === 'string' ? productId : String(productId));
+      if (tooLong) throw new LineError(tooLong);
+    }
     const items: ParsedItem[] = arrayOf(value, 'Items', '').map((item, index) => {
       const at = `Items[${index}].`;
       if (!isObject(item)) throw new LineError(`Items[${index}] must be an object`);
@@ -186,13 +195,22 @@ export function parseEntityValue(value: unknown): LineResult {
     return { ok: true, line: { ...base, deleted: false, items, hash } };
   } catch (err) {
     if (err instanceof LineError) return { ok: false, reason: err.message };
+    // Hashing recurses: a value deeper than the stack (only possible when nothing checked the
+    // depth first) is a bad line, never a failed file.
+    if (isStackOverflow(err)) return { ok: false, reason: TOO_DEEP_TO_PROCESS };
     throw err;
   }
 }
 
-/** A line of a product or channel file, refused with its reason when PostgreSQL could not store it. */
-export function parseEntityLine(text: string): LineResult {
+const TOO_DEEP_TO_PROCESS = 'nested too deeply to process (a recursive step ran out of stack)';
+
+/**
+ * A line of a product or channel file, refused with its reason when PostgreSQL could not store it.
+ * `maxNestingDepth` (LOAD_MAX_NESTING_DEPTH) is checked on the text before anything walks the value.
+ */
+export function parseEntityLine(text: string, maxNestingDepth: number): LineResult {
   if (text.includes('\\u0000')) return { ok: false, reason: 'contains \\u0000, which PostgreSQL cannot store in text or JSONB' };
+  if (deeperThan(text, maxNestingDepth) >= 0) return { ok: false, reason: nestingReason(maxNestingDepth) };
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -200,9 +218,14 @@ export function parseEntityLine(text: string): LineResult {
     return { ok: false, reason: `not valid JSON: ${(err as Error).message}` };
   }
   const result = parseEntityValue(value);
-  // Only an escape can make a lone surrogate (raw bytes decode to U+FFFD), so most lines skip the walk.
-  if (result.ok && SURROGATE_ESCAPE.test(text) && hasLoneSurrogate(result.line)) {
-    return { ok: false, reason: 'contains a lone UTF-16 surrogate escape (e.g. \\ud800 without its pair), which PostgreSQL cannot store in JSONB' };
+  try {
+    // Only an escape can make a lone surrogate (raw bytes decode to U+FFFD), so most lines skip the walk.
+    if (result.ok && SURROGATE_ESCAPE.test(text) && hasLoneSurrogate(result.line)) {
+      return { ok: false, reason: 'contains a lone UTF-16 surrogate escape (e.g. \\ud800 without its pair), which PostgreSQL cannot store in JSONB' };
+    }
+  } catch (err) {
+    if (isStackOverflow(err)) return { ok: false, reason: TOO_DEEP_TO_PROCESS };
+    throw err;
   }
   return result;
 }
@@ -211,7 +234,7 @@ const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** jsonb rejects a lone surrogate anywhere (key or value): such a line would fail the whole file's transaction. */
-function hasLoneSurrogate(value: unknown): boolean {
+export function hasLoneSurrogate(value: unknown): boolean {
   if (typeof value === 'string') return LONE_SURROGATE.test(value);
   if (Array.isArray(value)) return value.some(hasLoneSurrogate);
   if (value !== null && typeof value === 'object') {

@@ -14,6 +14,7 @@ import { LineReader, gzipFor, readWholeJson } from './line-reader';
 import type { PlannedFile } from './load-planner';
 import { membershipCheck } from './membership-check';
 import { Source } from './source';
+import { describeUtf8Problem } from './utf8-check';
 
 export interface FileLoadResult {
   ok: boolean;
@@ -126,7 +127,7 @@ export class FileLoader {
     const stream = await this.source.open(run.file.key);
     let parsed;
     try {
-      const doc = await readWholeJson(stream, { gzip: gzipFor(run.file.key) });
+      const doc = await readWholeJson(stream, { gzip: gzipFor(run.file.key), maxNestingDepth: this.limits.maxNestingDepth });
       run.sha256 = doc.sha256;
       run.bytes = doc.bytes;
       parsed = parseAttributeFile(doc.value);
@@ -185,7 +186,16 @@ export class FileLoader {
         });
         continue;
       }
-      const result = parseEntityLine(rec.text);
+      if ('invalidUtf8' in rec) {
+        const more = rec.invalidBytes > 1 ? `; ${rec.invalidBytes} invalid bytes in the line` : '';
+        await run.quarantine(ctx, {
+          lineNumber: rec.lineNumber,
+          reason: `${describeUtf8Problem(rec.invalidUtf8)}${more}; raw_line shows each invalid byte as \\xNN`,
+          rawLine: rec.raw,
+        });
+        continue;
+      }
+      const result = parseEntityLine(rec.text, this.limits.maxNestingDepth);
       if (!result.ok) {
         await run.quarantine(ctx, { lineNumber: rec.lineNumber, reason: result.reason, rawLine: rec.text });
         continue;

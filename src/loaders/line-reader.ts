@@ -1,10 +1,14 @@
 import { Hash, createHash } from 'node:crypto';
 import { Readable, pipeline } from 'node:stream';
 import { createGunzip, gunzipSync } from 'node:zlib';
+import { deeperThan, nestingReason } from './json-limits';
+import { Utf8Problem, cutAtCharBoundary, describeUtf8Problem, escapeInvalidUtf8, firstInvalidUtf8, isUtf8 } from './utf8-check';
 
 export type LineRecord =
   | { lineNumber: number; text: string }
-  | { lineNumber: number; tooLong: true; bytes: number; head: string };
+  | { lineNumber: number; tooLong: true; bytes: number; head: string }
+  /** Not UTF-8: `raw` has every invalid byte as `\xNN` (see utf8-check.ts). */
+  | { lineNumber: number; invalidUtf8: Utf8Problem; invalidBytes: number; raw: string };
 
 export interface LineReaderOptions {
   /** true: must be gzip (fails otherwise); 'auto': gunzipped when it starts with the gzip magic bytes. */
@@ -77,11 +81,20 @@ export class LineReader {
       let record: LineRecord | null = null;
       if (head || bytes > max) {
         const h = head ?? Buffer.concat(pieces);
-        record = { lineNumber, tooLong: true, bytes, head: h.toString('utf8', 0, Math.min(HEAD_BYTES, bytes)) };
+        const kept = Math.min(HEAD_BYTES, bytes);
+        // Cut on a character boundary, so only bytes that really are invalid show as \xNN.
+        record = { lineNumber, tooLong: true, bytes, head: escapeInvalidUtf8(h.subarray(0, kept < bytes ? cutAtCharBoundary(h, kept) : kept)).text };
       } else {
-        let text = Buffer.concat(pieces, length).toString('utf8', 0, bytes);
-        if (lineNumber === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-        if (text.trim() !== '') record = { lineNumber, text };
+        const line = Buffer.concat(pieces, length).subarray(0, bytes);
+        // A BOM (EF BB BF) is valid UTF-8: the offsets of line 1 count it, as a hex dump of the file does.
+        const bom = (text: string) => (lineNumber === 1 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+        if (isUtf8(line)) {
+          const text = bom(line.toString('utf8'));
+          if (text.trim() !== '') record = { lineNumber, text };
+        } else {
+          const { text, invalidBytes } = escapeInvalidUtf8(line);
+          record = { lineNumber, invalidUtf8: firstInvalidUtf8(line)!, invalidBytes, raw: bom(text) };
+        }
       }
       pieces = [];
       length = 0;
@@ -175,10 +188,13 @@ export function readLines(raw: Readable, opts: LineReaderOptions): AsyncIterable
   return new LineReader(raw, opts).lines();
 }
 
-/** Reads a whole JSON document (AttributeFile.json: small, so buffered). */
+/**
+ * Reads a whole JSON document (AttributeFile.json: small, so buffered). A document nested deeper
+ * than `maxNestingDepth` is refused before anything walks it.
+ */
 export async function readWholeJson(
   raw: Readable,
-  opts: { gzip: boolean | 'auto' },
+  opts: { gzip: boolean | 'auto'; maxNestingDepth: number },
 ): Promise<{ value: unknown; sha256: string; bytes: number }> {
   const hash = createHash('sha256');
   const chunks: Buffer[] = [];
@@ -199,8 +215,15 @@ export async function readWholeJson(
       throw describe(err);
     }
   }
+  if (!isUtf8(data)) {
+    const problem = firstInvalidUtf8(data)!;
+    const line = data.subarray(0, problem.offset).reduce((n, b) => (b === LF ? n + 1 : n), 1);
+    throw new Error(`utf8: ${describeUtf8Problem(problem)} (line ${line}); the file must be UTF-8`);
+  }
   let text = data.toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const deep = deeperThan(text, opts.maxNestingDepth);
+  if (deep >= 0) throw new Error(`json: ${nestingReason(opts.maxNestingDepth)}, at character ${deep}`);
   try {
     return { value: JSON.parse(text), sha256: hash.digest('hex'), bytes };
   } catch (err) {

@@ -58,11 +58,17 @@ export function internalErrorLogPlugin(log: Logger): ApolloServerPlugin<RequestC
   };
 }
 
+/** graphql-js ends a message with its guesses from the schema: ` Did you mean "products"?`. */
+const SUGGESTION = / ?Did you mean .+\?$/s;
+
 /**
  * Known errors keep their code and message; anything else is shown to clients only as a generic
- * INTERNAL error (no stack, no SQL, no paths).
+ * INTERNAL error (no stack, no SQL, no paths). With `hideSuggestions` (nobody may ask the schema:
+ * GRAPHQL_INTROSPECTION=off) the "Did you mean …" guesses of validation and variable errors go too,
+ * since they would spell the schema out field by field.
  */
-export function createErrorFormatter(log: Logger) {
+export function createErrorFormatter(log: Logger, options: { hideSuggestions?: boolean } = {}) {
+  const shown = (message: string) => (options.hideSuggestions ? message.replace(SUGGESTION, '') : message);
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     if (original instanceof DomainError && original.code !== ErrorCode.Internal) {
@@ -70,7 +76,7 @@ export function createErrorFormatter(log: Logger) {
     }
     if (!isInternal(formatted.extensions?.code, error)) {
       const { stacktrace: _ignored, ...extensions } = formatted.extensions ?? {};
-      return { ...formatted, extensions };
+      return { ...formatted, message: shown(formatted.message), extensions };
     }
     if (!(typeof original === 'object' && original !== null && logged.has(original))) {
       log.error({ err: original, path: formatted.path }, 'unexpected error while serving GraphQL');

@@ -6,6 +6,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
+import helmet from 'helmet';
 import { ANONYMOUS_PRINCIPAL, Principal, authenticate } from '../auth/principal';
 import { AppConfig } from '../config/config';
 import { pendingMigrations, readMigrations } from '../db/migrations-runner';
@@ -38,7 +39,8 @@ export async function startHttpServer(config: AppConfig, services: Services, log
   const schema = await graphqlSchema();
   const apollo = new ApolloServer<RequestContext>({
     schema,
-    formatError: createErrorFormatter(log),
+    // Nobody may ask the schema, so errors do not guess from it either.
+    formatError: createErrorFormatter(log, { hideSuggestions: config.graphqlIntrospection === 'off' }),
     includeStacktraceInErrorResponses: false,
     // The service stops Apollo itself, in order, on SIGTERM/SIGINT (main.ts); Apollo's own handlers
     // would race that shutdown and re-raise the signal.
@@ -59,6 +61,7 @@ export async function startHttpServer(config: AppConfig, services: Services, log
   });
   await apollo.start();
 
+  app.use(securityHeaders());
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -74,24 +77,44 @@ export async function startHttpServer(config: AppConfig, services: Services, log
   /**
    * Ready means the API can serve: database reachable, migrations applied. A BU whose source folder
    * is missing or empty does not make it unready (taking the instance out of service would not
-   * bring the folder back, and the stored data is still served), but every answer says so.
+   * bring the folder back, and the stored data is still served), but the detail says so.
+   *
+   * Probes carry no key, and the detail names database hosts, buckets and business units: a caller
+   * without a valid key gets the status alone (the cause is logged); a key gets the detail of the
+   * business units it may use. Open mode (no API_KEYS, loopback only) shows everything.
    */
-  app.get('/readyz', async (_req, res) => {
-    const reports = await Promise.all(config.businessUnits.map((bu) => services.folders.current(bu, folderReportMaxAgeMs)));
-    const detail = {
-      warnings: reports.flatMap((r) => r.warnings.map((w) => `${r.businessUnit}: ${w}`)),
-      businessUnits: reports.map((r) => ({
-        code: r.businessUnit, folder: r.folder, productFiles: r.productFiles, channelFile: r.channelFile, warnings: r.warnings, checkedAt: r.checkedAt,
-      })),
+  app.get('/readyz', async (req, res) => {
+    let caller: Principal | null = null;
+    try {
+      caller = authenticate(req.headers.authorization, config.apiKeys);
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+    }
+    const units = config.businessUnits.filter((bu) => !caller?.businessUnits || caller.businessUnits.includes(bu.code));
+    const detail = async () => {
+      const reports = await Promise.all(units.map((bu) => services.folders.current(bu, folderReportMaxAgeMs)));
+      return {
+        warnings: reports.flatMap((r) => r.warnings.map((w) => `${r.businessUnit}: ${w}`)),
+        businessUnits: reports.map((r) => ({
+          code: r.businessUnit, folder: r.folder, productFiles: r.productFiles, channelFile: r.channelFile, warnings: r.warnings, checkedAt: r.checkedAt,
+        })),
+      };
     };
     try {
       await services.db.query('SELECT 1');
+      // The status is the instance's, the same for every caller; the detail is the caller's.
       const pending = (await Promise.all(config.businessUnits.map(async (bu) => ({ bu: bu.code, pending: await pendingMigrations(services.db, bu, migrations) }))))
         .filter((p) => p.pending.length);
-      if (pending.length) res.status(503).json({ status: 'migrations pending', pending, ...detail });
-      else res.json({ status: 'ready', ...detail });
+      if (pending.length) {
+        log.warn({ pending }, 'not ready: migrations pending');
+        const shown = pending.filter((p) => units.some((u) => u.code === p.bu));
+        res.status(503).json(caller ? { status: 'migrations pending', pending: shown, ...(await detail()) } : { status: 'migrations pending' });
+      } else {
+        res.json(caller ? { status: 'ready', ...(await detail()) } : { status: 'ready' });
+      }
     } catch (err) {
-      res.status(503).json({ status: 'database unreachable', error: (err as Error).message, ...detail });
+      log.warn({ err }, 'not ready: the database is unreachable');
+      res.status(503).json(caller ? { status: 'database unreachable', error: (err as Error).message, ...(await detail()) } : { status: 'database unreachable' });
     }
   });
   app.use(graphiqlRouter());
@@ -134,6 +157,38 @@ export async function startHttpServer(config: AppConfig, services: Services, log
     port,
     close: () => apollo.stop(),
   };
+}
+
+/**
+ * helmet's headers on every answer (no X-Powered-By; nosniff, no framing, a CSP), with a policy
+ * cut to what the one HTML page, the self-hosted GraphiQL, needs: its scripts are files from this
+ * origin (no inline script, no eval in the bundles); its components insert <style> elements at run
+ * time (react-remove-scroll, no nonce support), hence 'unsafe-inline' for styles only; its fonts
+ * and images are data: URIs in the CSS; it calls /graphql on the same origin. No HSTS and no
+ * upgrade-insecure-requests: the service speaks plain HTTP, and whatever terminates TLS in front
+ * of it decides those for the whole host.
+ */
+function securityHeaders() {
+  return helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        scriptSrcAttr: ["'none'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    xFrameOptions: { action: 'deny' },
+    strictTransportSecurity: false,
+  });
 }
 
 /** listen(), failing with what to do instead of a raw EADDRINUSE stack. */

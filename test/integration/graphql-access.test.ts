@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { graphqlSchema } from '../../src/server/graphql-schema';
 import { TempBucket, productLine } from '../support/bucket-factory';
 import { ServedBucket, errorCodes, serveBucket, startTestServer } from '../support/test-server';
@@ -9,7 +10,10 @@ const KEYS = {
   gemOnly: 'gem-reader-0001',
   gemOperator: 'gem-operator-01',
   gemAdmin: 'gem-admin-00001',
+  /** Configured as its SHA-256 digest only. */
+  digestReader: 'digest-reader-key-0001',
 };
+const DIGEST_READER = createHash('sha256').update(KEYS.digestReader).digest('hex');
 
 /** One call per root field that takes a businessUnit, on "bak", and the lowest role that may make it. */
 const ROOT_FIELD_CASES: Record<string, { query: string; role: 'reader' | 'operator' | 'admin' }> = {
@@ -54,7 +58,7 @@ describe('API keys, roles and business-unit scoping over HTTP', () => {
     bucket.product('gemaire', 'ecommerce_20260401000000_001.jsonl', [productLine({ id: 100, productId: 'GEM-100', items: [{ id: 1 }, { id: 2 }] })]);
     served = await serveBucket(bucket, ['bak', 'gem'], {
       units: 'bak,gem=gemaire',
-      apiKeys: `${KEYS.reader}:reader,${KEYS.operator}:operator,${KEYS.admin}:admin,${KEYS.gemOnly}:reader:gem,${KEYS.gemOperator}:operator:gem,${KEYS.gemAdmin}:admin:gem`,
+      apiKeys: `${KEYS.reader}:reader,${KEYS.operator}:operator,${KEYS.admin}:admin,${KEYS.gemOnly}:reader:gem,${KEYS.gemOperator}:operator:gem,${KEYS.gemAdmin}:admin:gem,sha256:${DIGEST_READER}:reader:gem`,
     });
     s = served.s;
   });
@@ -69,6 +73,15 @@ describe('API keys, roles and business-unit scoping over HTTP', () => {
     const wrong = await s.gql('{ businessUnits { code } }', {}, 'not-a-key-at-all');
     expect(wrong.status).toBe(401);
     expect(wrong.body.errors![0].message).toMatch(/unknown API key/);
+  });
+
+  it('accepts a key configured as its SHA-256 digest, and not the digest itself as a key', async () => {
+    const ok = await s.gql('{ businessUnits { code } }', {}, KEYS.digestReader);
+    expect(ok.body).toEqual({ data: { businessUnits: [{ code: 'gem' }] } });
+    const digestAsKey = await s.gql('{ businessUnits { code } }', {}, DIGEST_READER);
+    expect([digestAsKey.status, errorCodes(digestAsKey)]).toEqual([401, ['UNAUTHENTICATED']]);
+    const upperCase = await s.gql('{ businessUnits { code } }', {}, KEYS.digestReader.toUpperCase());
+    expect(upperCase.status).toBe(401);
   });
 
   it('lets a reader query but not trigger loads', async () => {
@@ -114,6 +127,14 @@ describe('API keys, roles and business-unit scoping over HTTP', () => {
         expect(r.body.errors![0].message).toMatch(new RegExp(`needs the ${role} role`));
       }
     }
+  });
+
+  it('names only the business units a key may use when it asks for an unknown one', async () => {
+    const scoped = await s.gql('{ products(businessUnit: "zzz") { totalCount } }', {}, KEYS.gemOnly);
+    expect(errorCodes(scoped)).toEqual(['NOT_FOUND']);
+    expect(scoped.body.errors![0].message).toBe('unknown business unit "zzz"; the API key key#4(reader) may use: gem');
+    const all = await s.gql('{ products(businessUnit: "zzz") { totalCount } }', {}, KEYS.reader);
+    expect(all.body.errors![0].message).toBe('unknown business unit "zzz"; configured: bak, gem');
   });
 
   it('lets a scoped key use its own business unit', async () => {

@@ -238,3 +238,160 @@ describe('a failure in the middle of a file', () => {
     expect(q[0].reason).toMatch(/surrogate/);
   });
 });
+
+describe('a line the parser accepts but PostgreSQL or the loader could not take is quarantined, never a failed file', () => {
+  let h: LoaderHarness;
+  afterEach(() => h.close());
+
+  /** A product line whose attribute Deep nests `levels` arrays: the line is `levels + 2` deep. */
+  const deepLine = (id: number, levels: number) =>
+    `{"EntityId": ${id}, "EntityTypeId": "Product", "Attributes": {"ProductId": "P${id}", "Deep": ${'['.repeat(levels)}"x"${']'.repeat(levels)}}}`;
+
+  it('quarantines a line nested 8,000 levels deep, applies the rest, and leaves the BU unblocked', async () => {
+    h = await loaderHarness();
+    const deep = deepLine(2, 7998);
+    expect(deep.length).toBeGreaterThan(16_000);
+    const atLimit = deepLine(3, 62); // 64 levels, the default limit
+    h.product(F1, [productLine({ id: 1 }), deep, atLimit, productLine({ id: 4 })]);
+    h.bucket.write('BAK/CHANNEL/ChannelStructure_001.jsonl', jsonl([
+      { EntityId: 500, EntityTypeId: 'ChannelNode', Attributes: { ChannelNodeName: { en: 'A' } } },
+      `{"EntityId": 501, "EntityTypeId": "ChannelNode", "Attributes": {"Deep": ${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}}`,
+    ]));
+    await expect(h.pass()).resolves.toEqual({ status: 'done', applied: 2 });
+
+    expect(await ids(h)).toEqual([1, 3, 4]);
+    expect(await ids(h, 'channel_node')).toEqual([500]);
+    const stored = (await h.q(`SELECT attributes->'Deep' AS deep FROM product WHERE entity_id = 3`))[0].deep;
+    expect(JSON.stringify(stored)).toBe(`${'['.repeat(62)}"x"${']'.repeat(62)}`);
+    const q = await h.q('SELECT source_file, line_number, reason, raw_line FROM quarantined_line ORDER BY source_file, line_number');
+    expect(q.map((r) => [r.line_number, r.reason])).toEqual([
+      [2, 'nested deeper than 64 levels (LOAD_MAX_NESTING_DEPTH)'],
+      [2, 'nested deeper than 64 levels (LOAD_MAX_NESTING_DEPTH)'],
+    ]);
+    expect(q.find((r) => r.source_file.includes('PRODUCT')).raw_line).toBe(deep);
+    const completes = (await h.events()).filter((e) => e.event_type === 'file_complete');
+    expect(completes.map((e) => [e.source_key.split('/')[1], e.records_processed, e.records_quarantined])).toEqual([['CHANNEL', 1, 1], ['PRODUCT', 3, 1]]);
+
+    // Not blocked: the next file applies.
+    h.product(F2, [productLine({ id: 5 })]);
+    await expect(h.pass()).resolves.toEqual({ status: 'done', applied: 1 });
+    expect(await ids(h)).toEqual([1, 3, 4, 5]);
+  });
+
+  it('stores a line at the highest LOAD_MAX_NESTING_DEPTH (1000) through every step: hash, jsonb, history, an unchanged reload', async () => {
+    h = await loaderHarness({ limits: { maxNestingDepth: 1000 } });
+    h.product(F1, [deepLine(1, 998), deepLine(2, 999)]);
+    await expect(h.pass()).resolves.toEqual({ status: 'done', applied: 1 });
+    expect(await ids(h)).toEqual([1]);
+    expect((await h.q('SELECT reason FROM quarantined_line'))).toEqual([{ reason: 'nested deeper than 1000 levels (LOAD_MAX_NESTING_DEPTH)' }]);
+    const [history] = await h.q(`SELECT jsonb_typeof(content->'attributes'->'Deep') AS t FROM entity_history WHERE entity_key = '1'`);
+    expect(history).toEqual({ t: 'array' });
+    h.product(F2, [deepLine(1, 998)]);
+    await expect(h.pass()).resolves.toEqual({ status: 'done', applied: 1 });
+    const [second] = (await h.events()).filter((e) => e.event_type === 'file_complete').slice(-1);
+    expect(second).toMatchObject({ records_unchanged: 1, records_quarantined: 0 });
+  });
+
+  it('quarantines a ProductId or link text longer than PostgreSQL can index (it would fail the whole batch)', async () => {
+    h = await loaderHarness();
+    const longId = { ...productLine({ id: 2 }), Attributes: { ProductId: 'P'.repeat(3000) } };
+    const longLink = { ...productLine({ id: 3 }), OutboundLinks: [{ LinkTypeId: 'ProductX', TargetEntityTypeId: 'T'.repeat(3000), TargetEntityId: 9 }] };
+    h.product(F1, [productLine({ id: 1 }), longId, longLink, productLine({ id: 4 })]);
+    await expect(h.pass()).resolves.toEqual({ status: 'done', applied: 1 });
+    expect(await ids(h)).toEqual([1, 4]);
+    expect((await h.q('SELECT line_number, reason FROM quarantined_line ORDER BY line_number')).map((r) => [r.line_number, r.reason])).toEqual([
+      [2, 'Attributes.ProductId is 3000 bytes; PostgreSQL indexes it, so at most 1024 bytes are accepted'],
+      [3, 'OutboundLinks[0].TargetEntityTypeId is 3000 bytes; PostgreSQL indexes it, so at most 1024 bytes are accepted'],
+    ]);
+  });
+
+  it('fails a too-deep AttributeFile as unreadable, saying so (it is one document), and quarantines a definition PostgreSQL would refuse', async () => {
+    h = await loaderHarness();
+    const deep = JSON.stringify([{ EntityTypeId: 'Product', Attributes: [{ AttributeId: 'ProductId', DataType: 'String', Deep: JSON.parse(`${'['.repeat(100)}1${']'.repeat(100)}`) }] }]);
+    const key = h.bucket.write('SHARED/AttributeFile.json', deep);
+    const failed = await h.pass();
+    expect(failed).toMatchObject({ status: 'failed', applied: 0 });
+    const [error] = (await h.events()).filter((e) => e.event_type === 'file_error');
+    expect(error).toMatchObject({ source_key: key, metadata: { errorCode: 'unreadable' } });
+    // The document's array, the entry, Attributes and the definition are four levels: Deep's 61st bracket is the 65th.
+    const at = deep.indexOf('"Deep":') + '"Deep":'.length + 60;
+    expect(error.error_message).toBe(`cannot read ${h.uri(key)}: json: nested deeper than 64 levels (LOAD_MAX_NESTING_DEPTH), at character ${at}. Nothing of it was applied.`);
+
+    // A corrected file, with two definitions jsonb or the index would refuse: those two are quarantined, the rest applies.
+    const fixed = [{ EntityTypeId: 'Product', Attributes: [
+      { AttributeId: 'ProductId', DataType: 'String' },
+      { AttributeId: 'Nul', DataType: 'String', Name: { stringMap: { en: 'a\u0000b' } } },
+      { AttributeId: 'L'.repeat(2000), DataType: 'String' },
+      { AttributeId: 'Lone', DataType: 'String', Name: { stringMap: { en: '\ud800' } } },
+      { AttributeId: 'ProductName', DataType: 'LocaleString' },
+    ] }];
+    h.bucket.write('SHARED/AttributeFile.json', JSON.stringify(fixed));
+    await h.replay(error.id, 'fixed AttributeFile');
+    await expect(h.pass()).resolves.toEqual({ status: 'done', applied: 1 });
+    expect((await h.q('SELECT attribute_id FROM attribute_definition ORDER BY attribute_id')).map((r) => r.attribute_id)).toEqual(['ProductId', 'ProductName']);
+    const q = await h.q('SELECT line_number, reason FROM quarantined_line WHERE event_id <> $1 ORDER BY line_number', [error.id]);
+    expect(q.map((r) => [r.line_number, r.reason])).toEqual([
+      [2, 'Product: contains \\u0000, which PostgreSQL cannot store in text or JSONB'],
+      [3, 'Product: AttributeId is 2000 bytes; PostgreSQL indexes it, so at most 1024 bytes are accepted'],
+      [4, 'Product: contains a lone UTF-16 surrogate (e.g. \\ud800 without its pair), which PostgreSQL cannot store in JSONB'],
+    ]);
+  });
+});
+
+describe('a line that is not UTF-8 is quarantined, never loaded mangled', () => {
+  let h: LoaderHarness;
+  beforeEach(async () => { h = await loaderHarness(); });
+  afterEach(() => h.close());
+
+  /** A product line whose ProductId is `SEC-F2-` followed by the given bytes. */
+  const withBytes = (id: number, bad: number[]) => Buffer.concat([
+    Buffer.from(`{"EntityId": ${id}, "EntityTypeId": "Product", "Attributes": {"ProductId": "SEC-F2-`),
+    Buffer.from(bad),
+    Buffer.from('"}}'),
+  ]);
+  const at = Buffer.from('{"EntityId": 2, "EntityTypeId": "Product", "Attributes": {"ProductId": "SEC-F2-').length;
+
+  it('quarantines overlong, lone continuation, truncated and surrogate bytes with their offsets, and applies the good lines', async () => {
+    const line6 = '{"EntityId": 6, "EntityTypeId": "Product", "Attributes": {"ProductId": "P6"}} ';
+    const good = (id: number, productId: string) => Buffer.from(JSON.stringify({ ...productLine({ id }), Attributes: { ProductId: productId } }));
+    const lines = [
+      Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), good(1, 'SEC-F2-Ω')]), // a BOM first: accepted and stripped
+      withBytes(2, [0xc0, 0xa8]), //                          overlong "("
+      withBytes(3, [0x80, 0x28, 0xbf]), //                    lone continuation bytes
+      good(4, 'SEC-F2-€😀'),
+      withBytes(5, [0xed, 0xa0, 0x80]), //                    a surrogate encoded in UTF-8
+      Buffer.concat([Buffer.from(line6), Buffer.from([0xe2, 0x82])]), // a 3-byte sequence cut short by the line end (CRLF)
+      good(7, 'P7'),
+    ];
+    const key = h.bucket.write(productKey('BAK', F1), Buffer.concat(lines.flatMap((l, i) => [l, Buffer.from(i === 5 ? '\r\n' : '\n')])));
+    await expect(h.pass()).resolves.toEqual({ status: 'done', applied: 1 });
+
+    expect(await h.q('SELECT entity_id, product_id FROM product ORDER BY entity_id')).toEqual([
+      { entity_id: '1', product_id: 'SEC-F2-Ω' }, { entity_id: '4', product_id: 'SEC-F2-€😀' }, { entity_id: '7', product_id: 'P7' },
+    ]);
+    const [complete] = (await h.events()).filter((e) => e.event_type === 'file_complete');
+    expect(complete).toMatchObject({ source_key: key, records_processed: 3, records_inserted: 3, records_quarantined: 4, metadata: { lines: 7 } });
+    const q = await h.q('SELECT line_number, reason, raw_line FROM quarantined_line ORDER BY line_number');
+    const prefix = '{"EntityId": %, "EntityTypeId": "Product", "Attributes": {"ProductId": "SEC-F2-';
+    expect(q).toEqual([
+      { line_number: 2, reason: `invalid UTF-8 at byte ${at}: 0xC0 0xA8, an overlong encoding; 2 invalid bytes in the line; raw_line shows each invalid byte as \\xNN`,
+        raw_line: `${prefix.replace('%', '2')}\\xC0\\xA8"}}` },
+      { line_number: 3, reason: `invalid UTF-8 at byte ${at}: 0x80, a continuation byte without a lead byte; 2 invalid bytes in the line; raw_line shows each invalid byte as \\xNN`,
+        raw_line: `${prefix.replace('%', '3')}\\x80(\\xBF"}}` },
+      { line_number: 5, reason: `invalid UTF-8 at byte ${at}: 0xED 0xA0 0x80, a UTF-16 surrogate (U+D800 to U+DFFF) encoded in UTF-8; 3 invalid bytes in the line; raw_line shows each invalid byte as \\xNN`,
+        raw_line: `${prefix.replace('%', '5')}\\xED\\xA0\\x80"}}` },
+      { line_number: 6, reason: `invalid UTF-8 at byte ${line6.length}: 0xE2 0x82, a 3-byte sequence cut short by the end of the line; 2 invalid bytes in the line; raw_line shows each invalid byte as \\xNN`,
+        raw_line: `${line6}\\xE2\\x82` },
+    ]);
+  });
+
+  it('fails an AttributeFile that is not UTF-8 as unreadable, naming the byte', async () => {
+    const before = '[{"EntityTypeId": "Product", "Attributes": [{"AttributeId": "Name';
+    const key = h.bucket.write('SHARED/AttributeFile.json', Buffer.concat([Buffer.from(before), Buffer.from([0xff]), Buffer.from('", "DataType": "String"}]}]')]));
+    await expect(h.pass()).resolves.toMatchObject({ status: 'failed', applied: 0 });
+    const [error] = (await h.events()).filter((e) => e.event_type === 'file_error');
+    expect(error).toMatchObject({ source_key: key, metadata: { errorCode: 'unreadable' } });
+    expect(error.error_message).toBe(`cannot read ${h.uri(key)}: utf8: invalid UTF-8 at byte ${before.length}: 0xFF, a byte that never occurs in UTF-8 (line 1); `
+      + 'the file must be UTF-8. Nothing of it was applied.');
+  });
+});

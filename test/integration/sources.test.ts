@@ -29,7 +29,7 @@ async function readAll(stream: Readable): Promise<Buffer> {
 
 async function texts(lines: AsyncIterable<LineRecord>): Promise<string[]> {
   const out: string[] = [];
-  for await (const l of lines) out.push('text' in l ? l.text : `<too long ${l.bytes}>`);
+  for await (const l of lines) out.push('text' in l ? l.text : 'tooLong' in l ? `<too long ${l.bytes}>` : `<invalid UTF-8 ${l.raw}>`);
   return out;
 }
 

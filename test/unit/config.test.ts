@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ConfigError, loadConfig } from '../../src/config/config';
 
 const base = { PIM_PROJECT_ROOT: '/opt/pim' };
@@ -13,7 +14,7 @@ describe('configuration from the environment', () => {
     expect(c.host).toBe('127.0.0.1');
     expect(c.loadPollIntervalMs).toBe(60000);
     expect(c.databasePoolSize).toBe(12);
-    expect(c.loader).toEqual({ maxBadLines: 10, maxBadRatio: 0.01, maxLineBytes: 64 * 1024 * 1024, stallSeconds: 120 });
+    expect(c.loader).toEqual({ maxBadLines: 10, maxBadRatio: 0.01, maxLineBytes: 64 * 1024 * 1024, maxNestingDepth: 64, stallSeconds: 120 });
     expect(c.databaseLimits).toEqual({ statementTimeoutMs: 300_000, clientCheckIntervalMs: 5_000 });
     expect(c.export).toEqual({ pollIntervalMs: 10000, downloadUrlExpirySeconds: 3600, maxQueued: 3 });
     expect(loadConfig({ ...base, EXPORT_MAX_QUEUED: '10' }).export.maxQueued).toBe(10);
@@ -41,6 +42,22 @@ describe('configuration from the environment', () => {
     expect(c.host).toBe('0.0.0.0');
   });
 
+  it('takes a key in clear or as the SHA-256 digest of it, and keeps only digests', () => {
+    const digest = createHash('sha256').update('the-secret-key-1').digest('hex');
+    const c = loadConfig({ ...base, BUSINESS_UNITS: 'bak,gem', API_KEYS: `plain-key-0001:reader,sha256:${digest}:operator:gem,SHA256:${'AB'.repeat(32)}:admin` });
+    expect(c.apiKeys.map((k) => [k.name, k.role, k.businessUnits, k.digest.toString('hex')])).toEqual([
+      ['key#1(reader)', 'reader', null, createHash('sha256').update('plain-key-0001').digest('hex')],
+      ['key#2(operator)', 'operator', ['gem'], digest],
+      ['key#3(admin)', 'admin', null, 'ab'.repeat(32)],
+    ]);
+    // The secret itself is kept nowhere in the configuration.
+    expect(JSON.stringify(c)).not.toContain('plain-key-0001');
+    expect(() => loadConfig({ ...base, API_KEYS: `the-secret-key-1:reader,sha256:${digest}:admin` }))
+      .toThrow('configuration: API_KEYS: key #2 is the same key as #1');
+    expect(() => loadConfig({ ...base, API_KEYS: `sha256:${digest.slice(1)}:reader` }))
+      .toThrow(/^configuration: API_KEYS: key #1: sha256: must be followed by the 64 hex digits of the key's SHA-256 digest/);
+  });
+
   it('decides GraphQL introspection itself (default: for callers the API accepts), whatever NODE_ENV says', () => {
     expect(loadConfig({ ...base, NODE_ENV: 'production' }).graphqlIntrospection).toBe('authenticated');
     expect([' On ', 'true', 'off', 'FALSE', 'authenticated'].map((v) => loadConfig({ ...base, GRAPHQL_INTROSPECTION: v }).graphqlIntrospection))
@@ -58,12 +75,16 @@ describe('configuration from the environment', () => {
     ['API_KEYS', 'short:reader'],
     ['API_KEYS', 'longenoughkey:superuser'],
     ['API_KEYS', 'longenoughkey:reader:nope'],
+    ['API_KEYS', 'sha256:not-hex:reader'],
+    ['API_KEYS', `sha256:${'a'.repeat(64)}:root`],
     ['DATABASE_URL', 'mysql://x'],
     ['LOAD_POLL_INTERVAL_MS', '-5'],
     ['S3_FORCE_PATH_STYLE', 'maybe'],
     ['LOG_LEVEL', 'loud'],
     ['DATABASE_POOL_SIZE', '1'],
     ['EXPORT_MAX_QUEUED', '0'],
+    ['LOAD_MAX_NESTING_DEPTH', '7'],
+    ['LOAD_MAX_NESTING_DEPTH', '1001'],
   ])('stops with a message naming %s when it is %p', (name, value) => {
     expect(() => loadConfig({ ...base, [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ ...base, [name]: value })).toThrow(new RegExp(`^configuration: ${name}: `));
