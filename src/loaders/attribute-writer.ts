@@ -51,7 +51,7 @@ export async function writeAttributeDefinitions(ctx: WriteContext, defs: ParsedA
       `DELETE FROM attribute_definition d USING jsonb_to_recordset($1::jsonb) AS r(entity_type_id text, attribute_id text)
        WHERE d.entity_type_id = r.entity_type_id AND d.attribute_id = r.attribute_id`,
       [JSON.stringify(gone.map((g) => ({ entity_type_id: g.entity_type_id, attribute_id: g.attribute_id })))]);
-    ctx.counts.deleted += gone.length;
+    ctx.counts.removedAbsent += gone.length;
     await recordRemovals(ctx, 'AttributeDefinition', gone.map((g) => `${g.entity_type_id}/${g.attribute_id}`));
   }
 }

@@ -135,6 +135,7 @@ export class FileLoader {
       throw new FileRejected('unreadable', `cannot read ${run.file.uri}: ${(err as Error).message}. Nothing of it was applied.`);
     }
     run.lines = parsed.definitions.length + parsed.rejected.length;
+    run.processed = parsed.definitions.length;
     for (const r of parsed.rejected) await run.quarantine(ctx, { lineNumber: r.position, reason: r.reason, rawLine: r.raw });
     await writeAttributeDefinitions(ctx, parsed.definitions);
   }
@@ -224,7 +225,7 @@ export class FileLoader {
     }
     await flush();
     await writing;
-    if (table === 'channel_node') run.counts.deleted += await removeNodesAbsentFrom(ctx, [...run.entityIds]);
+    if (table === 'channel_node') run.counts.removedAbsent += await removeNodesAbsentFrom(ctx, [...run.entityIds]);
     if (run.file.full) run.absentFromSnapshot = await this.absentFromSnapshot(bu, ctx, run.file, run.entityIds);
     run.sha256 = reader.sha256();
     run.bytes = reader.bytesRead();
@@ -264,9 +265,16 @@ class FileRun {
     }
   }
 
+  /**
+   * Every line read is counted once: processed = inserted + updated + unchanged + deleted +
+   * quarantined (blank lines are not lines; for the AttributeFile, a line is a definition).
+   */
   outcome(): OutcomeCounts {
     const c = this.counts;
-    return { processed: this.processed, inserted: c.inserted, updated: c.updated, unchanged: c.unchanged, deleted: c.deleted, quarantined: this.quarantined };
+    return {
+      processed: this.processed + this.quarantined, inserted: c.inserted, updated: c.updated, unchanged: c.unchanged, deleted: c.deleted,
+      quarantined: this.quarantined,
+    };
   }
 
   metadata(): Record<string, unknown> {
@@ -276,6 +284,7 @@ class FileRun {
       bytes: this.bytes,
       ...(this.file.kind === 'product' ? { items: c.items } : {}),
       ...(c.deletesOfUnknown ? { deletesOfUnknown: c.deletesOfUnknown } : {}),
+      ...(c.removedAbsent ? { removedAbsent: c.removedAbsent } : {}),
       ...(this.file.full ? { fullSnapshot: true, absentFromSnapshot: this.absentFromSnapshot } : {}),
       ...(this.report && Object.keys(this.report.drift).length ? { schemaDrift: this.report.drift } : {}),
       ...(this.report && Object.keys(this.report.mismatches).length ? { typeMismatches: this.report.mismatches } : {}),

@@ -35,7 +35,7 @@ describe('bad lines under the limit are quarantined and the rest applies', () =>
 
     expect(await ids(h)).toEqual([1, 8]);
     const [complete] = (await h.events()).filter((e) => e.event_type === 'file_complete');
-    expect(complete).toMatchObject({ records_processed: 2, records_inserted: 2, records_quarantined: 8 });
+    expect(complete).toMatchObject({ records_processed: 10, records_inserted: 2, records_quarantined: 8 });
     expect(complete.metadata.lines).toBe(10);
 
     const q = await h.q('SELECT source_file, line_number, reason, raw_line, event_id FROM quarantined_line ORDER BY line_number');
@@ -63,7 +63,7 @@ describe('bad lines under the limit are quarantined and the rest applies', () =>
     h.product(F2, [...products(100, 1140), ...bad(11)]); // 11 bad of 1151: not more than 1%
     await expect(h.pass()).resolves.toEqual({ status: 'done', applied: 2 });
     const completes = (await h.events()).filter((e) => e.event_type === 'file_complete');
-    expect(completes.map((e) => [e.records_processed, e.records_quarantined])).toEqual([[1, 10], [1140, 11]]);
+    expect(completes.map((e) => [e.records_processed, e.records_quarantined])).toEqual([[11, 10], [1151, 11]]);
     expect((await h.q('SELECT count(*)::int AS n FROM product'))[0].n).toBe(1141);
   });
 });
@@ -270,7 +270,7 @@ describe('a line the parser accepts but PostgreSQL or the loader could not take 
     ]);
     expect(q.find((r) => r.source_file.includes('PRODUCT')).raw_line).toBe(deep);
     const completes = (await h.events()).filter((e) => e.event_type === 'file_complete');
-    expect(completes.map((e) => [e.source_key.split('/')[1], e.records_processed, e.records_quarantined])).toEqual([['CHANNEL', 1, 1], ['PRODUCT', 3, 1]]);
+    expect(completes.map((e) => [e.source_key.split('/')[1], e.records_processed, e.records_quarantined])).toEqual([['CHANNEL', 2, 1], ['PRODUCT', 4, 1]]);
 
     // Not blocked: the next file applies.
     h.product(F2, [productLine({ id: 5 })]);
@@ -370,7 +370,7 @@ describe('a line that is not UTF-8 is quarantined, never loaded mangled', () => 
       { entity_id: '1', product_id: 'SEC-F2-Ω' }, { entity_id: '4', product_id: 'SEC-F2-€😀' }, { entity_id: '7', product_id: 'P7' },
     ]);
     const [complete] = (await h.events()).filter((e) => e.event_type === 'file_complete');
-    expect(complete).toMatchObject({ source_key: key, records_processed: 3, records_inserted: 3, records_quarantined: 4, metadata: { lines: 7 } });
+    expect(complete).toMatchObject({ source_key: key, records_processed: 7, records_inserted: 3, records_quarantined: 4, metadata: { lines: 7 } });
     const q = await h.q('SELECT line_number, reason, raw_line FROM quarantined_line ORDER BY line_number');
     const prefix = '{"EntityId": %, "EntityTypeId": "Product", "Attributes": {"ProductId": "SEC-F2-';
     expect(q).toEqual([

@@ -116,7 +116,7 @@ describe('channel file and AttributeFile overwritten in place', () => {
     const nodes = await h.q('SELECT entity_id FROM channel_node ORDER BY entity_id');
     expect(nodes.map((n) => n.entity_id)).toEqual(['1', '2', '9']);
     const [last] = (await h.events()).filter((e) => e.event_type === 'file_complete').slice(-1);
-    expect(last).toMatchObject({ records_deleted: 1, records_updated: 1, records_unchanged: 1 });
+    expect(last).toMatchObject({ records_processed: 2, records_deleted: 0, records_updated: 1, records_unchanged: 1, metadata: { removedAbsent: 1 } });
     const links = await h.q(`SELECT owner_entity_id FROM entity_link WHERE owner_type = 'ChannelNode' AND owner_entity_id = 3`);
     expect(links).toEqual([]);
   });

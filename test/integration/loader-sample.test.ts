@@ -19,6 +19,14 @@ describe('loading the sample bucket (samples/README.md states the end state)', (
 
   const q = (sql: string) => t.db.withBu(t.bu('bak'), (m) => m.query(sql));
 
+  it('counts every line once on every file_complete: processed = inserted + updated + unchanged + deleted + quarantined', async () => {
+    const events = await q(`SELECT source_key, metadata->>'lines' AS lines, records_processed AS p, records_inserted AS i, records_updated AS u,
+      records_unchanged AS n, records_deleted AS d, records_quarantined AS x FROM load_event WHERE event_type = 'file_complete' ORDER BY id`);
+    for (const e of events) expect([e.source_key, e.p]).toEqual([e.source_key, e.i + e.u + e.n + e.d + e.x]);
+    // The AttributeFile's 24 definitions are its lines (it used to report 0 processed).
+    expect(events[0]).toMatchObject({ source_key: 'SHARED/AttributeFile.json', p: 24, i: 24 });
+  });
+
   it('applies the four files in order: attributes, channel, then products by timestamp', async () => {
     const events = await q(`SELECT event_type, source_key FROM load_event WHERE event_type = 'file_complete' ORDER BY id`);
     expect(events.map((e: { source_key: string }) => e.source_key)).toEqual([
@@ -63,7 +71,7 @@ describe('loading the sample bucket (samples/README.md states the end state)', (
     expect(lines[0].reason).toMatch(/not valid JSON/);
     const [last] = await q(`SELECT * FROM load_event WHERE event_type = 'file_complete' ORDER BY id DESC LIMIT 1`);
     expect(last).toMatchObject({
-      records_processed: 3, records_inserted: 1, records_updated: 1, records_deleted: 1, records_quarantined: 1,
+      records_processed: 4, records_inserted: 1, records_updated: 1, records_deleted: 1, records_quarantined: 1,
     });
     expect(last.metadata.membershipDisagreements).toBe(1);
     expect(last.metadata.items).toMatchObject({ inserted: 1, updated: 1, removed: 1, deleted: 1 });
