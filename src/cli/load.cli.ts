@@ -32,7 +32,7 @@ void runCli(async (config, log, scope) => {
       const result: PassResult = await loader.loadOnce(bu);
       process.stdout.write(`${JSON.stringify({ businessUnit: bu.code, ...result })}\n`);
       if (result.status === 'blocked' || result.status === 'failed') code = ExitCode.Failed;
-      else if (result.status === 'busy' && code === ExitCode.Ok) code = ExitCode.Error;
+      else if ((result.status === 'busy' || result.status === 'interrupted') && code === ExitCode.Ok) code = ExitCode.Error;
     }
     return code;
   } finally {

@@ -32,7 +32,7 @@ void runCli(async (config, log, scope) => {
     const reload = outcome.dryRun ? null : await new BusinessUnitLoader(database.db, source, config, log).loadOnce(bu);
     process.stdout.write(`${JSON.stringify(reload ? { ...result, reload } : result, null, 2)}\n`);
     if (!reload || reload.status === 'done') return ExitCode.Ok;
-    return reload.status === 'busy' ? ExitCode.Error : ExitCode.Failed;
+    return reload.status === 'busy' || reload.status === 'interrupted' ? ExitCode.Error : ExitCode.Failed;
   } finally {
     await source.close?.();
     await database.close();

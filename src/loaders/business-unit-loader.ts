@@ -2,6 +2,7 @@ import { QueryRunner } from 'typeorm';
 import { AppConfig } from '../config/config';
 import { BusinessUnit } from '../db/business-unit';
 import { Database } from '../db/database';
+import { isTransientDatabaseError } from '../db/transient-errors';
 import { Logger } from '../logger';
 import { metrics } from '../metrics/metrics';
 import { closeInterrupted, insertError } from './event-log';
@@ -11,7 +12,12 @@ import { planLoad } from './load-planner';
 import { withBuLock } from './bu-lock';
 import { Source } from './source';
 
-export type PassStatus = 'done' | 'busy' | 'blocked' | 'failed';
+/**
+ * done: caught up; busy: another loader or replay holds the BU; blocked/failed: a file_error holds
+ * it back (a person must look); interrupted: the database went away mid-pass or the service is
+ * stopping: nothing was half-applied, and the next pass goes on (not blocked).
+ */
+export type PassStatus = 'done' | 'busy' | 'blocked' | 'failed' | 'interrupted';
 
 export interface PassResult {
   status: PassStatus;
@@ -28,6 +34,7 @@ export interface PassResult {
  */
 export class BusinessUnitLoader {
   private readonly running = new Set<string>();
+  private stopping = false;
   private readonly files: FileLoader;
   private readonly folders: FolderCheck;
 
@@ -43,6 +50,11 @@ export class BusinessUnitLoader {
     this.folders = folders ?? new FolderCheck(source, config.businessUnits);
   }
 
+  /** Passes end after the file they are applying (it commits or rolls back whole); none start a new file. */
+  stopAfterCurrentFile(): void {
+    this.stopping = true;
+  }
+
   /** True while this process runs a pass for the BU. */
   isRunning(bu: BusinessUnit): boolean {
     return this.running.has(bu.code);
@@ -52,9 +64,17 @@ export class BusinessUnitLoader {
   async loadOnce(bu: BusinessUnit, onScan?: () => void): Promise<PassResult> {
     this.running.add(bu.code);
     try {
-      const result = await withBuLock(this.db, bu, (runner) => this.pass(bu, runner, onScan));
+      let result;
+      try {
+        result = await withBuLock(this.db, bu, (runner) => this.pass(bu, runner, onScan));
+      } catch (err) {
+        if (!isTransientDatabaseError(err)) throw err;
+        this.log.warn({ bu: bu.code, err }, 'load pass interrupted: the database went away; the next pass goes on');
+        return { status: 'interrupted', applied: 0, message: `interrupted: ${(err as Error).message}` };
+      }
       if (!result.locked) return { status: 'busy', applied: 0, message: `another loader or replay holds ${bu.code}` };
-      metrics.loadBlocked.set({ bu: bu.code }, result.value.status === 'done' ? 0 : 1);
+      const { status } = result.value;
+      if (status === 'done' || status === 'blocked' || status === 'failed') metrics.loadBlocked.set({ bu: bu.code }, status === 'done' ? 0 : 1);
       return result.value;
     } finally {
       this.running.delete(bu.code);
@@ -87,7 +107,18 @@ export class BusinessUnitLoader {
     }
     let applied = 0;
     for (const file of plan.files) {
-      const result = await this.files.apply(bu, file, lock);
+      if (this.stopping) {
+        log.info({ applied, left: plan.files.length - applied }, 'load pass stopped: the service is stopping; the other files apply on the next start');
+        return { status: 'interrupted', applied, message: 'stopped: the service is stopping; the remaining files apply on the next pass' };
+      }
+      let result;
+      try {
+        result = await this.files.apply(bu, file, lock);
+      } catch (err) {
+        if (!isTransientDatabaseError(err)) throw err;
+        log.warn({ err, file: file.uri, applied }, 'load pass interrupted: the database went away; nothing of the file was applied, the next pass applies it');
+        return { status: 'interrupted', applied, message: `interrupted while applying ${file.uri}: ${(err as Error).message}` };
+      }
       if (!result.ok) return { status: 'failed', applied, errorEventId: result.eventId, message: result.error };
       applied++;
     }

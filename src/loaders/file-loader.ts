@@ -3,6 +3,7 @@ import { AppConfig } from '../config/config';
 import { BusinessUnit } from '../db/business-unit';
 import { Database } from '../db/database';
 import { Queryable } from '../db/queryable';
+import { isTransientDatabaseError } from '../db/transient-errors';
 import { Logger, PROGRESS_INTERVAL_MS, progressEvery } from '../logger';
 import { metrics } from '../metrics/metrics';
 import { AttributeReport, parseAttributeFile } from './attribute-file';
@@ -87,6 +88,14 @@ export class FileLoader {
       if (run.quarantined) metrics.linesQuarantined.inc({ bu: bu.code }, run.quarantined);
       return { ok: true, eventId, counts: run.outcome() };
     } catch (err) {
+      if (isTransientDatabaseError(err)) {
+        // Not the file's fault: record a non-blocking outcome if the database still answers; if it
+        // does not, the next pass closes this file_start as interrupted. Either way it is applied again.
+        await this.db.inBuTransaction(runner, bu, {}, () => insertError(runner, eventFile, startId, 'interrupted',
+          `interrupted: the database went away while ${file.uri} was applied (${(err as Error).message}); nothing of it was applied and it will be tried again`))
+          .catch(() => undefined);
+        throw err;
+      }
       const code: LoadErrorCode = err instanceof FileRejected ? err.code : 'apply_failed';
       const message = err instanceof FileRejected ? err.message
         : `applying ${file.uri} failed, nothing of it was applied: ${(err as Error).message}`;
@@ -133,6 +142,8 @@ export class FileLoader {
       parsed = parseAttributeFile(doc.value);
     } catch (err) {
       throw new FileRejected('unreadable', `cannot read ${run.file.uri}: ${(err as Error).message}. Nothing of it was applied.`);
+    } finally {
+      stream.destroy();
     }
     run.lines = parsed.definitions.length + parsed.rejected.length;
     run.processed = parsed.definitions.length;
@@ -141,11 +152,20 @@ export class FileLoader {
   }
 
   private async applyLines(bu: BusinessUnit, ctx: WriteContext, run: FileRun, log: Logger): Promise<void> {
-    const table = run.file.kind === 'product' ? 'product' : 'channel_node';
-    const expectedType = ENTITY_TYPE[run.file.kind];
     const report = new AttributeReport(await readAttributeSchema(ctx.runner));
     run.report = report;
-    const reader = new LineReader(await this.source.open(run.file.key), { gzip: gzipFor(run.file.key), maxLineBytes: this.limits.maxLineBytes });
+    const stream = await this.source.open(run.file.key);
+    try {
+      await this.readAndWrite(bu, ctx, run, log, new LineReader(stream, { gzip: gzipFor(run.file.key), maxLineBytes: this.limits.maxLineBytes }), report);
+    } finally {
+      // A failed file stops being read half-way: its handle (or S3 response) is let go, not leaked.
+      stream.destroy();
+    }
+  }
+
+  private async readAndWrite(bu: BusinessUnit, ctx: WriteContext, run: FileRun, log: Logger, reader: LineReader, report: AttributeReport): Promise<void> {
+    const table = run.file.kind === 'product' ? 'product' : 'channel_node';
+    const expectedType = ENTITY_TYPE[run.file.kind];
     let batch: ParsedLine[] = [];
     let batchIds = new Set<string>();
     let batchBytes = 0;

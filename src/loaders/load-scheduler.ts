@@ -34,7 +34,7 @@ export class LoadScheduler {
   private stopped = false;
 
   constructor(
-    private readonly loader: Pick<BusinessUnitLoader, 'loadOnce' | 'isRunning'>,
+    private readonly loader: Pick<BusinessUnitLoader, 'loadOnce' | 'isRunning'> & Partial<Pick<BusinessUnitLoader, 'stopAfterCurrentFile'>>,
     private readonly units: readonly BusinessUnit[],
     private readonly log: Logger,
   ) {}
@@ -91,9 +91,13 @@ export class LoadScheduler {
     return this.inFlight.has(bu.code) || this.loader.isRunning(bu);
   }
 
-  /** Stops polling and waits for passes in flight to commit or roll back; a waiting pass does not start. */
+  /**
+   * Stops polling and waits for passes in flight to end after the file each is applying (it commits or
+   * rolls back whole); a waiting pass does not start.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.loader.stopAfterCurrentFile?.();
     for (const t of this.timers.values()) clearInterval(t);
     this.timers.clear();
     for (const w of this.waiting.values()) w.cancel();

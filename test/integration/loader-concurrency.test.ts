@@ -1,7 +1,10 @@
+import { Readable } from 'node:stream';
 import { Client } from 'pg';
 import { Database } from '../../src/db/database';
 import { BusinessUnitLoader, PassResult } from '../../src/loaders/business-unit-loader';
 import { loaderLockKey } from '../../src/loaders/bu-lock';
+import { LocalSource } from '../../src/loaders/local-source';
+import { Source } from '../../src/loaders/source';
 import { productLine } from '../support/bucket-factory';
 import { LoaderHarness, loaderHarness, productKey, productName } from '../support/loader-harness';
 import { loaderLimits } from '../support/loader-limits';
@@ -130,5 +133,60 @@ describe('connections a pass needs', () => {
     expect(results).toMatchObject([
       { status: 'done', applied: 1 }, { status: 'failed', applied: 1 }, { status: 'done', applied: 2 },
     ]);
+  });
+});
+
+describe('a pass that cannot go on', () => {
+  let h: LoaderHarness;
+  afterEach(() => h.close());
+
+  it('stops after the file it is applying when the service stops (SIGTERM), and the next pass applies the rest', async () => {
+    h = await loaderHarness();
+    for (const day of [14, 15, 16]) h.product(F(day), products(day * 100, 3));
+    await h.ownerQ(`CREATE FUNCTION slow_down() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.5); RETURN NULL; END $$`);
+    await h.ownerQ(`CREATE TRIGGER slow_down AFTER INSERT ON product FOR EACH STATEMENT EXECUTE FUNCTION slow_down()`);
+    const pass = h.pass();
+    // Synchronized on the event log, not on time: the first file has started.
+    while (!(await h.events()).some((e) => e.event_type === 'file_start')) await new Promise((r) => setTimeout(r, 10));
+    h.loader.stopAfterCurrentFile();
+    await expect(pass).resolves.toMatchObject({ status: 'interrupted', applied: 1, message: expect.stringMatching(/stopping/) });
+    expect((await h.events()).map((e) => e.event_type)).toEqual(['file_start', 'file_complete']);
+    await h.ownerQ('DROP TRIGGER slow_down ON product');
+    const restarted = new BusinessUnitLoader(h.t.db, h.source, { loader: loaderLimits() }, silentLogger());
+    await expect(restarted.loadOnce(h.bu())).resolves.toEqual({ status: 'done', applied: 2 });
+  });
+
+  it('is interrupted, not failed, when the database drops its connection mid-file: the BU is not blocked and nothing is half-applied', async () => {
+    h = await loaderHarness();
+    h.product(F(14), products(1, 3));
+    h.product(F(15), products(100, 3));
+    await h.ownerQ(`CREATE FUNCTION drop_connection() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NEW; END $$`);
+    await h.ownerQ(`CREATE TRIGGER drop_connection BEFORE INSERT ON product FOR EACH ROW WHEN (NEW.entity_id = 101) EXECUTE FUNCTION drop_connection()`);
+    await expect(h.pass()).resolves.toMatchObject({ status: 'interrupted', applied: 1 });
+    expect(await h.q('SELECT entity_id FROM product ORDER BY 1')).toEqual([{ entity_id: '1' }, { entity_id: '2' }, { entity_id: '3' }]);
+    await h.ownerQ('DROP TRIGGER drop_connection ON product');
+    await expect(h.pass()).resolves.toEqual({ status: 'done', applied: 1 });
+    const errors = (await h.events()).filter((e) => e.event_type === 'file_error');
+    expect(errors.map((e) => e.metadata)).toEqual([expect.objectContaining({ errorCode: 'interrupted', blocking: false })]);
+  });
+
+  it('closes the file it was reading when applying it fails', async () => {
+    const opened: Readable[] = [];
+    let inner!: LocalSource;
+    const source: Source = {
+      get url() { return inner.url; },
+      list: (prefix) => inner.list(prefix),
+      folders: () => inner.folders(),
+      uriFor: (key) => inner.uriFor(key),
+      open: async (key) => { const s = await inner.open(key); opened.push(s); return s; },
+    };
+    h = await loaderHarness({ source });
+    inner = new LocalSource(h.bucket.root);
+    h.product(F(14), products(1, 20_000)); // far longer than what is read before the first batch fails
+    await h.ownerQ(`CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$`);
+    await h.ownerQ(`CREATE TRIGGER refuse BEFORE INSERT ON product FOR EACH ROW WHEN (NEW.entity_id = 10) EXECUTE FUNCTION refuse()`);
+    await expect(h.pass()).resolves.toMatchObject({ status: 'failed' });
+    expect(opened).toHaveLength(1);
+    expect(opened[0].destroyed).toBe(true);
   });
 });

@@ -1,0 +1,25 @@
+/**
+ * Errors that say the database went away or refused for now (a restart, a lost connection, a
+ * failover), not that the work is wrong: the same work is simply done again later. A load that
+ * meets one is interrupted, not failed, so the business unit is not blocked for a person to replay.
+ */
+const TRANSIENT_CODES = new Set([
+  '57P01', // admin_shutdown: the server is shutting down (a restart)
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now: starting up or shutting down
+  '53300', // too_many_connections
+  '40001', // serialization_failure
+  '40P01', // deadlock_detected
+]);
+
+const TRANSIENT_MESSAGES = /Connection terminated|connection terminated unexpectedly|Client has encountered a connection error|ECONNRESET|ECONNREFUSED|EPIPE|timeout exceeded when trying to connect|Query runner already released|the database system is (starting up|shutting down)/i;
+
+export function isTransientDatabaseError(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 4; depth++) {
+    const { code, message } = e as { code?: unknown; message?: unknown };
+    if (typeof code === 'string' && (TRANSIENT_CODES.has(code) || code.startsWith('08'))) return true;
+    if (typeof message === 'string' && TRANSIENT_MESSAGES.test(message)) return true;
+    e = (e as { cause?: unknown; driverError?: unknown }).driverError ?? (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
