@@ -91,7 +91,7 @@ interface HttpError {
 }
 
 /** The shape Apollo answers HTTP-level failures with, so clients need one error parser. */
-const errorBody = (message: string, code: ErrorCode) => ({ errors: [{ message, extensions: { code } }] });
+export const httpErrorBody = (message: string, code: ErrorCode) => ({ errors: [{ message, extensions: { code } }] });
 
 function clientMessage(e: HttpError): string {
   switch (e.type) {
@@ -120,17 +120,17 @@ export function httpErrorHandler(log: Logger): ErrorRequestHandler {
     const e: HttpError = typeof err === 'object' && err !== null ? err : {};
     const status = e.status ?? e.statusCode ?? 500;
     if (status >= 400 && status < 500 && e.expose !== false) {
-      res.status(status).json(errorBody(clientMessage(e), ErrorCode.BadRequest));
+      res.status(status).json(httpErrorBody(clientMessage(e), ErrorCode.BadRequest));
       return;
     }
     log.error({ err, method: req.method, path: req.path }, 'unexpected error while serving HTTP');
-    res.status(500).json(errorBody('Internal server error', ErrorCode.Internal));
+    res.status(500).json(httpErrorBody('Internal server error', ErrorCode.Internal));
   };
 }
 
 /** After every route: a JSON 404 rather than Express's HTML "Cannot GET". */
 export const notFoundHandler: RequestHandler = (req, res) => {
-  res.status(404).json(errorBody(
+  res.status(404).json(httpErrorBody(
     `nothing at ${req.method} ${req.path.slice(0, 200)}: the API is POST /graphql, the IDE /graphiql, probes /healthz and /readyz, metrics /metrics`,
     ErrorCode.NotFound,
   ));

@@ -10,12 +10,12 @@ import { ANONYMOUS_PRINCIPAL, Principal, authenticate } from '../auth/principal'
 import { AppConfig } from '../config/config';
 import { pendingMigrations, readMigrations } from '../db/migrations-runner';
 import { DataLoaderRegistry } from '../dataloaders/bu-dataloaders';
-import { DomainError } from '../errors/domain-error';
+import { DomainError, ErrorCode } from '../errors/domain-error';
 import { Logger } from '../logger';
 import { graphqlMetricsPlugin } from '../metrics/graphql-metrics.plugin';
-import { registry } from '../metrics/metrics';
+import { metricsHandler } from '../metrics/metrics-endpoint';
 import { Services } from '../services/services';
-import { createErrorFormatter, httpErrorHandler, internalErrorLogPlugin, notFoundHandler, toGraphQLError } from './error-formatter';
+import { createErrorFormatter, httpErrorBody, httpErrorHandler, internalErrorLogPlugin, notFoundHandler, toGraphQLError } from './error-formatter';
 import { graphiqlRouter } from './graphiql-page';
 import { graphqlSchema } from './graphql-schema';
 import { anonymousIntrospectionPlugin, introspectionRules } from './introspection-policy';
@@ -25,6 +25,8 @@ import { RequestContext } from './request-context';
 export interface RunningServer {
   url: string;
   port: number;
+  /** Where /metrics is served: on the API port, or on METRICS_PORT's own listener. */
+  metricsUrl: string;
   close(): Promise<void>;
 }
 
@@ -62,10 +64,8 @@ export async function startHttpServer(config: AppConfig, services: Services, log
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  // Prometheus text format; like /healthz it carries no catalogue data, so it needs no API key.
-  app.get('/metrics', async (_req, res) => {
-    res.type(registry.contentType).send(await registry.metrics());
-  });
+  // On the API port unless METRICS_PORT gives it a listener of its own (started below).
+  if (config.metrics.port === undefined) app.get('/metrics', metricsHandler(config, 'api-port'));
   // The migration files cannot change under a running process: listed once, not on every probe.
   const migrations = readMigrations(migrationsDir);
   // Load passes refresh the folder reports every poll; a probe lists the source itself only when
@@ -120,28 +120,46 @@ export async function startHttpServer(config: AppConfig, services: Services, log
   app.use(notFoundHandler);
   app.use(httpErrorHandler(log));
 
+  let metricsServer: http.Server | null = null;
   try {
-    await listen(httpServer, config.port, config.host);
+    await listen(httpServer, config.port, config.host, { port: 'PORT', host: 'HOST' });
+    if (config.metrics.port !== undefined) {
+      const metricsApp = express();
+      metricsApp.disable('x-powered-by');
+      metricsApp.get('/metrics', metricsHandler(config, 'own-port'));
+      metricsApp.use((req, res) => {
+        res.status(404).json(httpErrorBody(`nothing at ${req.method} ${req.path.slice(0, 200)}: this listener (METRICS_PORT) serves GET /metrics only`, ErrorCode.NotFound));
+      });
+      metricsApp.use(httpErrorHandler(log));
+      metricsServer = http.createServer(metricsApp);
+      await listen(metricsServer, config.metrics.port, config.metrics.host, { port: 'METRICS_PORT', host: 'METRICS_HOST' });
+    }
   } catch (err) {
-    // Nothing is listening, so there is nothing to drain; the stop only releases Apollo.
+    // The stop releases Apollo and closes the API listener if it was started (the drain plugin).
     await apollo.stop().catch(() => undefined);
     throw err;
   }
   const { port } = httpServer.address() as AddressInfo;
-  const host = config.host === '0.0.0.0' ? 'localhost' : config.host;
+  const urlOf = (h: string, p: number, path: string) => `http://${h === '0.0.0.0' ? 'localhost' : h}:${p}${path}`;
+  const url = urlOf(config.host, port, '/graphql');
   return {
-    url: `http://${host}:${port}/graphql`,
+    url,
     port,
-    close: () => apollo.stop(),
+    metricsUrl: metricsServer ? urlOf(config.metrics.host, (metricsServer.address() as AddressInfo).port, '/metrics') : urlOf(config.host, port, '/metrics'),
+    async close() {
+      const closing = metricsServer && new Promise<void>((resolve) => { metricsServer!.close(() => resolve()); metricsServer!.closeAllConnections(); });
+      await apollo.stop();
+      await closing;
+    },
   };
 }
 
 /** listen(), failing with what to do instead of a raw EADDRINUSE stack. */
-function listen(server: http.Server, port: number, host: string): Promise<void> {
+function listen(server: http.Server, port: number, host: string, variables: ListenVariables): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
       server.off('listening', onListening);
-      reject(new Error(listenFailure(err, port, host), { cause: err }));
+      reject(new Error(listenFailure(err, port, host, variables), { cause: err }));
     };
     const onListening = () => {
       server.off('error', onError);
@@ -153,17 +171,20 @@ function listen(server: http.Server, port: number, host: string): Promise<void> 
   });
 }
 
-function listenFailure(err: NodeJS.ErrnoException, port: number, host: string): string {
+/** The settings that choose a listener's port and address, named in its failures. */
+interface ListenVariables { port: string; host: string }
+
+function listenFailure(err: NodeJS.ErrnoException, port: number, host: string, { port: portVariable, host: hostVariable }: ListenVariables): string {
   switch (err.code) {
     case 'EADDRINUSE':
-      return `port ${port} on ${host} is in use: another pim-accumulator? set PORT`;
+      return `port ${port} on ${host} is in use: another pim-accumulator? set ${portVariable}`;
     case 'EACCES':
-      return `port ${port} on ${host} needs privileges this process does not have: set PORT to 1024 or above`;
+      return `port ${port} on ${host} needs privileges this process does not have: set ${portVariable} to 1024 or above`;
     case 'EADDRNOTAVAIL':
-      return `cannot listen on ${host}: it is not an address of this machine; set HOST (0.0.0.0 for every interface)`;
+      return `cannot listen on ${host}: it is not an address of this machine; set ${hostVariable} (0.0.0.0 for every interface)`;
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return `cannot listen on ${host}: the name does not resolve; set HOST`;
+      return `cannot listen on ${host}: the name does not resolve; set ${hostVariable}`;
     default:
       return `cannot listen on ${host}:${port}: ${err.message}`;
   }

@@ -60,8 +60,21 @@ describe('configuration from the environment', () => {
     ['S3_FORCE_PATH_STYLE', 'maybe'],
     ['LOG_LEVEL', 'loud'],
     ['DATABASE_POOL_SIZE', '1'],
+    ['METRICS_PORT', '4000'],
+    ['METRICS_PORT', 'x'],
+    ['METRICS_TOKEN', 'short'],
   ])('stops with a message naming %s when it is %p', (name, value) => {
     expect(() => loadConfig({ ...base, [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ ...base, [name]: value })).toThrow(new RegExp(`^configuration: ${name}: `));
+  });
+
+  it('serves /metrics on the API port by default, or on METRICS_PORT (loopback unless METRICS_HOST), with METRICS_TOKEN if set', () => {
+    expect(loadConfig(base).metrics).toEqual({ port: undefined, host: '127.0.0.1', token: undefined });
+    expect(loadConfig({ ...base, METRICS_PORT: '9464', METRICS_HOST: '10.0.0.5', METRICS_TOKEN: 'a-long-enough-token' }).metrics)
+      .toEqual({ port: 9464, host: '10.0.0.5', token: 'a-long-enough-token' });
+    // A secret is not echoed into the error that refuses it.
+    expect(() => loadConfig({ ...base, METRICS_TOKEN: 'secret-but-short' })).not.toThrow();
+    expect(() => loadConfig({ ...base, METRICS_TOKEN: 'tooshort1' })).toThrow(/^configuration: METRICS_TOKEN: must be at least 16 characters \(it is 9\)/);
+    expect(() => loadConfig({ ...base, METRICS_TOKEN: 'tooshort1' })).not.toThrow(/tooshort1/);
   });
 });
