@@ -48,6 +48,17 @@ export interface AppConfig {
   readonly graphqlIntrospection: GraphqlIntrospection;
   /** Where /metrics is served and who may read it. */
   readonly metrics: MetricsSettings;
+  readonly graphqlLimits: GraphqlLimits;
+}
+
+/** What one caller may hold of the API at a time (the query limits themselves are in src/server/query-limits.ts). */
+export interface GraphqlLimits {
+  /** Requests of one API key (or one address, without a valid key) served at a time; one more gets HTTP 429. */
+  readonly maxInFlightPerKey: number;
+  /** A response whose JSON is larger is not sent: the client gets a BAD_USER_INPUT error instead. */
+  readonly maxResponseBytes: number;
+  /** Work (query cost units, src/server/query-limits.ts) one key may have the service do per second, on average. */
+  readonly costPerKeyPerSecond: number;
 }
 
 /**
@@ -218,6 +229,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     corsOrigins: parseWith<string[] | '*'>(env, 'CORS_ORIGINS', parseCorsOrigins, () => []),
     graphqlIntrospection: parse(env, 'GRAPHQL_INTROSPECTION', introspectionVar, 'authenticated'),
     metrics: parseMetrics(env, port),
+    graphqlLimits: {
+      maxInFlightPerKey: parse(env, 'GRAPHQL_MAX_IN_FLIGHT_PER_KEY', intVar(1).max(1000), 8),
+      maxResponseBytes: parse(env, 'GRAPHQL_MAX_RESPONSE_BYTES', intVar(1024).max(512 * 1024 * 1024), 16 * 1024 * 1024),
+      costPerKeyPerSecond: parse(env, 'GRAPHQL_COST_PER_KEY_PER_SECOND', intVar(100), 20_000),
+    },
   };
 }
 

@@ -6,7 +6,7 @@ import { DomainError, ErrorCode } from '../errors/domain-error';
 import { Logger } from '../logger';
 import { RequestContext } from './request-context';
 
-const HTTP_STATUS: Partial<Record<ErrorCode, number>> = { [ErrorCode.Unauthenticated]: 401 };
+const HTTP_STATUS: Partial<Record<ErrorCode, number>> = { [ErrorCode.Unauthenticated]: 401, [ErrorCode.TooManyRequests]: 429 };
 
 /** The one place a DomainError becomes a GraphQL error. */
 export function toGraphQLError(err: DomainError): GraphQLError {
@@ -64,6 +64,15 @@ export function internalErrorLogPlugin(log: Logger): ApolloServerPlugin<RequestC
  */
 export function createErrorFormatter(log: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const tokens = formatted.extensions?.code === 'GRAPHQL_PARSE_FAILED' ? /Document contains more tha[nt] (\d+) tokens/.exec(formatted.message) : null;
+    if (tokens) {
+      // graphql-js's own limit (parseOptions.maxTokens; its message says "more that"), answered like every other query limit.
+      const maxTokens = Number(tokens[1]);
+      return {
+        message: `the query has more than ${maxTokens} tokens (names, values, punctuation); at most ${maxTokens} are allowed: ask for fewer fields or aliases`,
+        extensions: { code: ErrorCode.BadUserInput, details: { maxTokens } },
+      };
+    }
     const original = unwrapResolverError(error);
     if (original instanceof DomainError && original.code !== ErrorCode.Internal) {
       return { ...formatted, message: original.message, extensions: { code: original.code, ...(original.details ? { details: original.details } : {}) } };

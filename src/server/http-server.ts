@@ -19,7 +19,9 @@ import { createErrorFormatter, httpErrorBody, httpErrorHandler, internalErrorLog
 import { graphiqlRouter } from './graphiql-page';
 import { graphqlSchema } from './graphql-schema';
 import { anonymousIntrospectionPlugin, introspectionRules } from './introspection-policy';
-import { queryLimitsPlugin } from './query-limits';
+import { CostBudget, budgetSpent } from './cost-budget';
+import { Caller, InFlightLimiter, tooManyRequests } from './in-flight-limiter';
+import { MAX_QUERY_COMPLEXITY, MAX_TOKENS, boundedStringify, queryLimitsPlugin } from './query-limits';
 import { RequestContext } from './request-context';
 
 export interface RunningServer {
@@ -38,10 +40,14 @@ export async function startHttpServer(config: AppConfig, services: Services, log
   const app = express();
   const httpServer = http.createServer(app);
   const schema = await graphqlSchema();
+  const budget = new CostBudget(config.graphqlLimits.costPerKeyPerSecond, MAX_QUERY_COMPLEXITY);
   const apollo = new ApolloServer<RequestContext>({
     schema,
     formatError: createErrorFormatter(log),
     includeStacktraceInErrorResponses: false,
+    // A 1 MB body of fields is refused while parsing, before it becomes a syntax tree.
+    parseOptions: { maxTokens: MAX_TOKENS },
+    stringifyResult: boundedStringify(config.graphqlLimits.maxResponseBytes),
     // The service stops Apollo itself, in order, on SIGTERM/SIGINT (main.ts); Apollo's own handlers
     // would race that shutdown and re-raise the signal.
     stopOnTerminationSignals: false,
@@ -54,7 +60,7 @@ export async function startHttpServer(config: AppConfig, services: Services, log
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // Apollo's own landing page loads from a CDN; GraphiQL is served from /graphiql instead.
       ApolloServerPluginLandingPageDisabled(),
-      queryLimitsPlugin(schema),
+      queryLimitsPlugin(schema, { budget }),
       internalErrorLogPlugin(log),
       graphqlMetricsPlugin(),
     ],
@@ -101,8 +107,9 @@ export async function startHttpServer(config: AppConfig, services: Services, log
   // Cross-origin browser calls only from CORS_ORIGINS (default none). Same-origin pages such as
   // GraphiQL need no CORS; server-to-server clients ignore it.
   const corsOptions = { origin: config.corsOrigins === '*' ? '*' : config.corsOrigins.length ? [...config.corsOrigins] : false, maxAge: 600 };
-  app.use('/graphql', cors(corsOptions), express.json({ limit: '1mb' }), expressMiddleware(apollo, {
-    context: async ({ req }) => {
+  const parseBody = express.json({ limit: '1mb' });
+  const graphql = expressMiddleware(apollo, {
+    context: async ({ req, res }) => {
       let principal: Principal;
       let unauthenticated: DomainError | undefined;
       try {
@@ -114,8 +121,35 @@ export async function startHttpServer(config: AppConfig, services: Services, log
         principal = ANONYMOUS_PRINCIPAL;
         unauthenticated = err;
       }
-      return { principal, unauthenticated, config, services, dataloaders: new DataLoaderRegistry(services.db), log };
+      const caller = res.locals.caller as Caller;
+      return { principal, unauthenticated, config, services, dataloaders: new DataLoaderRegistry(services.db), log, caller };
     },
+  });
+  // Whose slot a request takes: its API key's; without a valid key (or with the API open), its address's.
+  const callerOf = (req: express.Request): Caller => {
+    if (config.apiKeys.length) {
+      try {
+        const { name } = authenticate(req.headers.authorization, config.apiKeys);
+        return { id: `key ${name}`, name: `the API key ${name}` };
+      } catch (err) {
+        // No valid key (answered 401 later): counted by address, like a caller of an open API.
+        if (!(err instanceof DomainError)) throw err;
+      }
+    }
+    const address = req.socket.remoteAddress ?? 'unknown';
+    return { id: `address ${address}`, name: `the address ${address}` };
+  };
+  const inFlight = new InFlightLimiter(config.graphqlLimits.maxInFlightPerKey, 'GRAPHQL_MAX_IN_FLIGHT_PER_KEY');
+  // The slot is taken and the body paid for before the body is read, so a caller's excess requests cost no parsing either.
+  app.use('/graphql', cors(corsOptions), inFlight.wrap(callerOf, async (req, res, caller) => {
+    const wait = await budget.spend(caller.id, CostBudget.bodyPoints(req.headers['content-length']));
+    if (wait !== null) {
+      tooManyRequests(res, budgetSpent(caller, budget, wait), wait);
+      return;
+    }
+    res.locals.caller = caller;
+    await new Promise<void>((resolve, reject) => parseBody(req, res, (err?: unknown) => (err ? reject(err) : resolve())));
+    await graphql(req, res, () => undefined);
   }));
   app.use(notFoundHandler);
   app.use(httpErrorHandler(log));
