@@ -2,11 +2,12 @@ import { ApolloServerPlugin, HeaderMap } from '@apollo/server';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import {
-  DocumentNode, FormattedExecutionResult, GraphQLError, GraphQLSchema, Kind, getNamedType, getNullableType, isInterfaceType, isListType, isObjectType, separateOperations, validate, visit,
+  DocumentNode, FormattedExecutionResult, GraphQLError, OperationDefinitionNode, GraphQLSchema, Kind, getNamedType, getNullableType, isInterfaceType, isListType, isObjectType, separateOperations, validate, visit,
 } from 'graphql';
 import { ComplexityEstimator, getComplexity } from 'graphql-query-complexity';
 import { ErrorCode } from '../errors/domain-error';
 import { CostBudget, budgetSpent } from './cost-budget';
+import { InputShape, inputProblem, inputShape } from './input-limits';
 import type { RequestContext } from './request-context';
 
 /**
@@ -125,8 +126,8 @@ export interface QueryLimits {
 }
 
 /**
- * Rejects too deep, too aliased or too expensive operations before anything runs, with
- * BAD_USER_INPUT and the measured figure; then takes
+ * Rejects too deep, too aliased or too expensive operations, and values no resolver should get
+ * (input-limits.ts), before anything runs, with BAD_USER_INPUT and the measured figure; then takes
  * the operation's cost from the caller's work budget (cost-budget.ts), or refuses it with
  * TOO_MANY_REQUESTS. Runs once the operation and its variables are known (complexity depends on
  * `first`), with the well-kept libraries graphql-armor (depth, aliases) and
@@ -140,9 +141,9 @@ export function queryLimitsPlugin(schema: GraphQLSchema, options: { limits?: Que
    * complexity. These do not change from one request to the next, and working them out every time
    * was the largest cost of a small query in Node (a profile of product(entityId) at 8 clients).
    */
-  interface Shape { only: DocumentNode; depth: number | null; aliases: number | null; variablePages: boolean; complexity?: number }
+  interface Shape { only: DocumentNode; depth: number | null; aliases: number | null; inputs: InputShape; variablePages: boolean; complexity?: number }
   const shapes = new WeakMap<DocumentNode, Map<string | null, Shape>>();
-  const shapeOf = (document: DocumentNode, name: string | null) => {
+  const shapeOf = (document: DocumentNode, name: string | null, operation: OperationDefinitionNode | undefined) => {
     let byName = shapes.get(document);
     if (!byName) shapes.set(document, (byName = new Map()));
     let shape = byName.get(name);
@@ -167,15 +168,15 @@ export function queryLimitsPlugin(schema: GraphQLSchema, options: { limits?: Que
       ]);
       let variablePages = false;
       visit(only, { Argument: (arg) => { if (arg.name.value === 'first' && arg.value.kind !== Kind.INT) variablePages = true; } });
-      byName.set(name, (shape = { only, depth, aliases, variablePages }));
+      byName.set(name, (shape = { only, depth, aliases, inputs: inputShape(schema, only, operation), variablePages }));
     }
     return shape;
   };
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ document, operationName, request, contextValue }) {
-          const shape = shapeOf(document, operationName ?? null);
+        async didResolveOperation({ document, operation, operationName, request, contextValue }) {
+          const shape = shapeOf(document, operationName ?? null, operation);
           const { only, depth, aliases } = shape;
           if (depth !== null) {
             throw refused(`the query is ${depth} levels deep; at most ${limits.depth} are allowed`, { depth, maxDepth: limits.depth });
@@ -184,6 +185,9 @@ export function queryLimitsPlugin(schema: GraphQLSchema, options: { limits?: Que
             throw refused(`the query uses ${aliases} aliases; at most ${limits.aliases} are allowed: ask each field once, or send several requests`,
               { aliases, maxAliases: limits.aliases });
           }
+          // Before the cost, which reads the variables too (and would echo a bad one in its error).
+          const problem = inputProblem(shape.inputs, request.variables);
+          if (problem) throw refused(problem);
           let complexity = shape.complexity;
           if (complexity === undefined) {
             try {

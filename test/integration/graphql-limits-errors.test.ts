@@ -99,4 +99,21 @@ describe('query limits and error codes over HTTP', () => {
       await t.db.query('ALTER TABLE inriver_bak.item RENAME COLUMN sort_order_broken TO sort_order');
     }
   });
+
+  it('keeps the start of large variables in the log of an internal error, not all of them', async () => {
+    await t.db.query('ALTER TABLE inriver_bak.item RENAME COLUMN sort_order TO sort_order_broken');
+    try {
+      // 1,000 product ids of 400 characters: every value within its limits, 0.4 MB in all.
+      const productIds = Array.from({ length: 1000 }, (_, i) => `${i}`.padEnd(400, 'x'));
+      const r = await s.gql('query Big($ids: [String!]) { products(businessUnit: "bak", first: 1, filter: { productIds: $ids }) { nodes { items { entityId } } } product(businessUnit: "bak", entityId: "1") { items { entityId } } }',
+        { ids: productIds }, KEY);
+      expect(errorCodes(r)).toEqual(['INTERNAL']);
+      const entry = logLines.filter((l) => l.msg === 'unexpected error while serving GraphQL' && l.operationName === 'Big')[0];
+      expect(entry.variables).toEqual({ cut: true, chars: JSON.stringify({ ids: productIds }).length, start: expect.any(String) });
+      expect(entry.variables.start).toHaveLength(2000);
+      expect(JSON.stringify(entry).length).toBeLessThan(12_000);
+    } finally {
+      await t.db.query('ALTER TABLE inriver_bak.item RENAME COLUMN sort_order_broken TO sort_order');
+    }
+  });
 });
