@@ -47,6 +47,8 @@ async function main(): Promise<void> {
     const config = loadConfig({
       DATABASE_URL: bench.url, SOURCE_URL: pathToFileURL(emptySource).href, BUSINESS_UNITS: 'bak', PORT: '0', HOST: '127.0.0.1',
       LOAD_POLL_INTERVAL_MS: '0', LOG_LEVEL: 'silent', PIM_PROJECT_ROOT: PROJECT_ROOT,
+      // One address plays every client at full speed: the per-key limits (bench:abuse measures them) would throttle it.
+      GRAPHQL_MAX_IN_FLIGHT_PER_KEY: String(clients), GRAPHQL_COST_PER_KEY_PER_SECOND: '1000000000',
     });
     const app = await startApp(config, createLogger('silent'), { poll: false });
     const query = QUERY(full);

@@ -133,6 +133,8 @@ async function main() {
     const config = loadConfig({
       DATABASE_URL: bench.url, SOURCE_URL: pathToFileURL(bucket).href, EXPORT_URL: pathToFileURL(exportDir).href, BUSINESS_UNITS: 'bak',
       PORT: '0', HOST: '127.0.0.1', LOAD_POLL_INTERVAL_MS: '0', EXPORT_POLL_INTERVAL_MS: '0', LOG_LEVEL: 'silent', PIM_PROJECT_ROOT: PROJECT_ROOT,
+      // One address plays every client at full speed: the per-key limits (bench:abuse measures them) would throttle it.
+      GRAPHQL_MAX_IN_FLIGHT_PER_KEY: String(CLIENTS), GRAPHQL_COST_PER_KEY_PER_SECOND: '1000000000',
     });
     const app = await startApp(config, createLogger('silent'), { poll: false });
     const pool = new Pool({ connectionString: bench.url, max: CLIENTS });

@@ -3,6 +3,7 @@ import { startApp } from './app';
 import { loadConfigOrExit } from './cli/cli-runtime';
 import { folderBannerLines } from './loaders/folder-check';
 import { createLogger } from './logger';
+import { metricsAccessText } from './metrics/metrics-endpoint';
 
 const SHUTDOWN_GRACE_MS = 30_000;
 
@@ -14,7 +15,8 @@ async function main(): Promise<void> {
   const banner = [
     'pim-accumulator is running',
     `  GraphQL:         ${app.server.url}`,
-    `  GraphiQL:        ${app.server.url.replace(/\/graphql$/, '/graphiql')}   (health: /healthz, /readyz; metrics: /metrics)`,
+    `  GraphiQL:        ${app.server.url.replace(/\/graphql$/, '/graphiql')}   (health: /healthz, /readyz)`,
+    `  metrics:         ${app.server.metricsUrl}   (for ${metricsAccessText(config)})`,
     `  database:        ${app.database.description}`,
     `  source:          ${config.source.url}`,
     `  exports:         ${config.exportTarget.url}`,

@@ -67,6 +67,32 @@ export interface AppConfig {
   readonly corsOrigins: readonly string[] | '*';
   /** Who may ask the schema (`__schema`, `__type`): see GraphqlIntrospection. Never taken from NODE_ENV. */
   readonly graphqlIntrospection: GraphqlIntrospection;
+  /** Where /metrics is served and who may read it. */
+  readonly metrics: MetricsSettings;
+  readonly graphqlLimits: GraphqlLimits;
+}
+
+/** What one caller may hold of the API at a time (the query limits themselves are in src/server/query-limits.ts). */
+export interface GraphqlLimits {
+  /** Requests of one API key (or one address, without a valid key) served at a time; one more gets HTTP 429. */
+  readonly maxInFlightPerKey: number;
+  /** A response whose JSON is larger is not sent: the client gets a BAD_USER_INPUT error instead. */
+  readonly maxResponseBytes: number;
+  /** Work (query cost units, src/server/query-limits.ts) one key may have the service do per second, on average. */
+  readonly costPerKeyPerSecond: number;
+}
+
+/**
+ * METRICS_PORT, METRICS_HOST, METRICS_TOKEN. By default /metrics is on the API port and needs what
+ * the API needs: nothing while the API is open (no API_KEYS, loopback only), else a valid API key.
+ */
+export interface MetricsSettings {
+  /** A listener of its own for /metrics (which then leaves the API port); undefined: the API port. 0: any free port. */
+  readonly port?: number;
+  /** The address of that listener. */
+  readonly host: string;
+  /** The bearer token /metrics then needs, and nothing else does; undefined: see MetricsSettings. */
+  readonly token?: string;
 }
 
 export interface EmbeddedDatabaseSettings {
@@ -222,6 +248,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (migrationDatabaseUrl && !databaseUrl) {
     throw new ConfigError('MIGRATION_DATABASE_URL', 'needs DATABASE_URL too (the embedded PostgreSQL makes its own two roles)');
   }
+  const port = parse(env, 'PORT', intVar(0).max(65535), 4000);
   return {
     databaseUrl,
     migrationDatabaseUrl,
@@ -230,7 +257,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     businessUnits,
     // Without API keys the API is open, so it only listens on loopback.
     host: parse(env, 'HOST', z.string().min(1), apiKeys.length ? '0.0.0.0' : '127.0.0.1'),
-    port: parse(env, 'PORT', intVar(0).max(65535), 4000),
+    port,
     apiKeys,
     s3: {
       endpoint: parse<string | undefined>(env, 'S3_ENDPOINT', z.string().url(), undefined),
@@ -267,5 +294,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     projectRoot,
     corsOrigins: parseWith<string[] | '*'>(env, 'CORS_ORIGINS', parseCorsOrigins, () => []),
     graphqlIntrospection: parse(env, 'GRAPHQL_INTROSPECTION', introspectionVar, 'authenticated'),
+    metrics: parseMetrics(env, port),
+    graphqlLimits: {
+      maxInFlightPerKey: parse(env, 'GRAPHQL_MAX_IN_FLIGHT_PER_KEY', intVar(1).max(1000), 8),
+      maxResponseBytes: parse(env, 'GRAPHQL_MAX_RESPONSE_BYTES', intVar(1024).max(512 * 1024 * 1024), 16 * 1024 * 1024),
+      costPerKeyPerSecond: parse(env, 'GRAPHQL_COST_PER_KEY_PER_SECOND', intVar(100), 20_000),
+    },
+  };
+}
+
+function parseMetrics(env: NodeJS.ProcessEnv, apiPort: number): MetricsSettings {
+  const port = parse<number | undefined>(env, 'METRICS_PORT', intVar(0).max(65535), undefined);
+  if (port !== undefined && port !== 0 && port === apiPort) {
+    throw new ConfigError('METRICS_PORT', `is the API's port (${port}); give /metrics a port of its own, or leave METRICS_PORT unset to serve it on the API port`);
+  }
+  return {
+    port,
+    host: parse(env, 'METRICS_HOST', z.string().min(1), '127.0.0.1'),
+    // parseWith, not parse: a wrong token is not echoed into the error (it is a secret).
+    token: parseWith<string | undefined>(env, 'METRICS_TOKEN', (raw) => {
+      if (raw.length < 16) throw new Error(`must be at least 16 characters (it is ${raw.length}); e.g. openssl rand -hex 16`);
+      if (/\s/.test(raw)) throw new Error('must not contain spaces');
+      return raw;
+    }, () => undefined),
   };
 }

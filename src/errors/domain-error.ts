@@ -7,6 +7,8 @@ export enum ErrorCode {
   Conflict = 'CONFLICT',
   /** Busy or not ready now (e.g. a load holds the lock): the same request may succeed later. */
   Unavailable = 'UNAVAILABLE',
+  /** The caller has as many requests in flight as it may (HTTP 429, Retry-After): retry when one is answered. */
+  TooManyRequests = 'TOO_MANY_REQUESTS',
   Internal = 'INTERNAL',
   /** The HTTP request itself is unusable (body not JSON, too large, unknown charset); Apollo uses the same code for its own. */
   BadRequest = 'BAD_REQUEST',

@@ -51,7 +51,7 @@ export const metrics = {
     labelNames: ['bu'] as const, registers: [registry],
   }),
   graphqlSeconds: new Histogram({
-    name: 'pim_graphql_request_seconds', help: 'GraphQL request duration by operation name.',
+    name: 'pim_graphql_request_seconds', help: 'GraphQL request duration by the root field asked (multiple, introspection, other) and outcome.',
     labelNames: ['operation', 'outcome'] as const, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry],
   }),
 };

@@ -14,7 +14,9 @@ export class AttributeDefinitionResolver {
     @Arg('entityTypeId', () => String, { nullable: true, description: 'Only this entity type (Product, Item, ChannelNode, Resource, Channel).' }) entityTypeId?: string | null,
   ): Promise<AttributeDefinitionType[]> {
     const bu = businessUnitOf(ctx, businessUnit);
-    return (await ctx.services.attributeDefinitions.list(bu, entityTypeId)).map(AttributeDefinitionType.from);
+    // Read once per request however often it is aliased (the cost limit still counts each alias).
+    const rows = await ctx.dataloaders.named(bu, `attributeDefinitions:${JSON.stringify(entityTypeId ?? null)}`, () => ctx.services.attributeDefinitions.list(bu, entityTypeId));
+    return rows.map(AttributeDefinitionType.from);
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'Display name in the locale, falling back to its language (fr-CA → fr), then "en".' })

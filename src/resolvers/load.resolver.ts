@@ -44,7 +44,8 @@ export class LoadResolver {
   @Query(() => LoadStatusType, { description: 'What ran last, what holds loading back, what waits in the source.' })
   async loadStatus(@Ctx() ctx: RequestContext, @Arg('businessUnit', () => String) businessUnit: string): Promise<LoadStatusType> {
     const bu = businessUnitOf(ctx, businessUnit);
-    return toStatus(await ctx.services.status.status(bu));
+    // Once per request and BU however often it is aliased: each status lists the source (an S3 LIST).
+    return toStatus(await ctx.dataloaders.named(bu, 'loadStatus', () => ctx.services.status.status(bu)));
   }
 
   @Query(() => QuarantinedLineConnection, { description: 'Lines that could not be applied, newest first.' })

@@ -6,7 +6,7 @@ import { DomainError, ErrorCode } from '../errors/domain-error';
 import { Logger } from '../logger';
 import { RequestContext } from './request-context';
 
-const HTTP_STATUS: Partial<Record<ErrorCode, number>> = { [ErrorCode.Unauthenticated]: 401 };
+const HTTP_STATUS: Partial<Record<ErrorCode, number>> = { [ErrorCode.Unauthenticated]: 401, [ErrorCode.TooManyRequests]: 429 };
 
 /** The one place a DomainError becomes a GraphQL error. */
 export function toGraphQLError(err: DomainError): GraphQLError {
@@ -31,6 +31,27 @@ function isInternal(code: unknown, error: unknown): boolean {
   return !(typeof code === 'string' && CLIENT_CODES.has(code));
 }
 
+/** Longest message a client gets back: the messages name what was wrong, and never echo megabytes of it. */
+export const MAX_MESSAGE_LENGTH = 1000;
+
+/** The message, cut to MAX_MESSAGE_LENGTH (not inside a character), saying how long it was. */
+export function shortMessage(message: string): string {
+  if (message.length <= MAX_MESSAGE_LENGTH) return message;
+  let end = MAX_MESSAGE_LENGTH;
+  if (/[\uD800-\uDBFF]/.test(message[end - 1])) end--;
+  return `${message.slice(0, end)}… (cut: ${message.length} characters)`;
+}
+
+/** How much of a request's variables and query an internal-error log line keeps. */
+const LOGGED_CHARS = 2000;
+
+/** The variables as they are when small; else their JSON's start, so one bad request cannot write megabytes to the log. */
+export function variablesForLog(variables: Record<string, unknown> | undefined): unknown {
+  if (!variables) return variables;
+  const json = JSON.stringify(variables);
+  return json.length <= LOGGED_CHARS ? variables : { cut: true, chars: json.length, start: json.slice(0, LOGGED_CHARS) };
+}
+
 /** Internal errors already logged with their request's context (so the formatter does not log them twice). */
 const logged = new WeakSet<object>();
 
@@ -49,7 +70,7 @@ export function internalErrorLogPlugin(log: Logger): ApolloServerPlugin<RequestC
             if (typeof original === 'object' && original !== null) logged.add(original);
             log.error({
               err: original, path: error.path, operationName, apiKey: contextValue?.principal?.name,
-              variables: request.variables, query: request.query?.slice(0, 2000),
+              variables: variablesForLog(request.variables), query: request.query?.slice(0, LOGGED_CHARS),
             }, 'unexpected error while serving GraphQL');
           }
         },
@@ -69,7 +90,16 @@ const SUGGESTION = / ?Did you mean .+\?$/s;
  */
 export function createErrorFormatter(log: Logger, options: { hideSuggestions?: boolean } = {}) {
   const shown = (message: string) => (options.hideSuggestions ? message.replace(SUGGESTION, '') : message);
-  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+  const format = (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const tokens = formatted.extensions?.code === 'GRAPHQL_PARSE_FAILED' ? /Document contains more tha[nt] (\d+) tokens/.exec(formatted.message) : null;
+    if (tokens) {
+      // graphql-js's own limit (parseOptions.maxTokens; its message says "more that"), answered like every other query limit.
+      const maxTokens = Number(tokens[1]);
+      return {
+        message: `the query has more than ${maxTokens} tokens (names, values, punctuation); at most ${maxTokens} are allowed: ask for fewer fields or aliases`,
+        extensions: { code: ErrorCode.BadUserInput, details: { maxTokens } },
+      };
+    }
     const original = unwrapResolverError(error);
     if (original instanceof DomainError && original.code !== ErrorCode.Internal) {
       return { ...formatted, message: original.message, extensions: { code: original.code, ...(original.details ? { details: original.details } : {}) } };
@@ -82,6 +112,11 @@ export function createErrorFormatter(log: Logger, options: { hideSuggestions?: b
       log.error({ err: original, path: formatted.path }, 'unexpected error while serving GraphQL');
     }
     return { message: 'Internal server error', path: formatted.path, locations: formatted.locations, extensions: { code: ErrorCode.Internal } };
+  };
+  // Messages that quote a value (graphql-js's "got invalid value …", a name refused by validation) are cut.
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const result = format(formatted, error);
+    return result.message.length > MAX_MESSAGE_LENGTH ? { ...result, message: shortMessage(result.message) } : result;
   };
 }
 
@@ -97,7 +132,7 @@ interface HttpError {
 }
 
 /** The shape Apollo answers HTTP-level failures with, so clients need one error parser. */
-const errorBody = (message: string, code: ErrorCode) => ({ errors: [{ message, extensions: { code } }] });
+export const httpErrorBody = (message: string, code: ErrorCode) => ({ errors: [{ message, extensions: { code } }] });
 
 function clientMessage(e: HttpError): string {
   switch (e.type) {
@@ -126,17 +161,17 @@ export function httpErrorHandler(log: Logger): ErrorRequestHandler {
     const e: HttpError = typeof err === 'object' && err !== null ? err : {};
     const status = e.status ?? e.statusCode ?? 500;
     if (status >= 400 && status < 500 && e.expose !== false) {
-      res.status(status).json(errorBody(clientMessage(e), ErrorCode.BadRequest));
+      res.status(status).json(httpErrorBody(shortMessage(clientMessage(e)), ErrorCode.BadRequest));
       return;
     }
     log.error({ err, method: req.method, path: req.path }, 'unexpected error while serving HTTP');
-    res.status(500).json(errorBody('Internal server error', ErrorCode.Internal));
+    res.status(500).json(httpErrorBody('Internal server error', ErrorCode.Internal));
   };
 }
 
 /** After every route: a JSON 404 rather than Express's HTML "Cannot GET". */
 export const notFoundHandler: RequestHandler = (req, res) => {
-  res.status(404).json(errorBody(
+  res.status(404).json(httpErrorBody(
     `nothing at ${req.method} ${req.path.slice(0, 200)}: the API is POST /graphql, the IDE /graphiql, probes /healthz and /readyz, metrics /metrics`,
     ErrorCode.NotFound,
   ));

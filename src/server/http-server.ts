@@ -11,21 +11,25 @@ import { ANONYMOUS_PRINCIPAL, Principal, authenticate } from '../auth/principal'
 import { AppConfig } from '../config/config';
 import { pendingMigrations, readMigrations } from '../db/migrations-runner';
 import { DataLoaderRegistry } from '../dataloaders/bu-dataloaders';
-import { DomainError } from '../errors/domain-error';
+import { DomainError, ErrorCode } from '../errors/domain-error';
 import { Logger } from '../logger';
 import { graphqlMetricsPlugin } from '../metrics/graphql-metrics.plugin';
-import { registry } from '../metrics/metrics';
+import { metricsHandler } from '../metrics/metrics-endpoint';
 import { Services } from '../services/services';
-import { createErrorFormatter, httpErrorHandler, internalErrorLogPlugin, notFoundHandler, toGraphQLError } from './error-formatter';
+import { createErrorFormatter, httpErrorBody, httpErrorHandler, internalErrorLogPlugin, notFoundHandler, toGraphQLError } from './error-formatter';
 import { graphiqlRouter } from './graphiql-page';
 import { graphqlSchema } from './graphql-schema';
 import { anonymousIntrospectionPlugin, introspectionRules } from './introspection-policy';
-import { queryLimitsPlugin } from './query-limits';
+import { CostBudget, budgetSpent } from './cost-budget';
+import { Caller, InFlightLimiter, tooManyRequests } from './in-flight-limiter';
+import { MAX_QUERY_COMPLEXITY, MAX_TOKENS, boundedStringify, queryLimitsPlugin } from './query-limits';
 import { RequestContext } from './request-context';
 
 export interface RunningServer {
   url: string;
   port: number;
+  /** Where /metrics is served: on the API port, or on METRICS_PORT's own listener. */
+  metricsUrl: string;
   close(): Promise<void>;
 }
 
@@ -37,11 +41,15 @@ export async function startHttpServer(config: AppConfig, services: Services, log
   const app = express();
   const httpServer = http.createServer(app);
   const schema = await graphqlSchema();
+  const budget = new CostBudget(config.graphqlLimits.costPerKeyPerSecond, MAX_QUERY_COMPLEXITY);
   const apollo = new ApolloServer<RequestContext>({
     schema,
     // Nobody may ask the schema, so errors do not guess from it either.
     formatError: createErrorFormatter(log, { hideSuggestions: config.graphqlIntrospection === 'off' }),
     includeStacktraceInErrorResponses: false,
+    // A 1 MB body of fields is refused while parsing, before it becomes a syntax tree.
+    parseOptions: { maxTokens: MAX_TOKENS },
+    stringifyResult: boundedStringify(config.graphqlLimits.maxResponseBytes),
     // The service stops Apollo itself, in order, on SIGTERM/SIGINT (main.ts); Apollo's own handlers
     // would race that shutdown and re-raise the signal.
     stopOnTerminationSignals: false,
@@ -54,7 +62,7 @@ export async function startHttpServer(config: AppConfig, services: Services, log
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // Apollo's own landing page loads from a CDN; GraphiQL is served from /graphiql instead.
       ApolloServerPluginLandingPageDisabled(),
-      queryLimitsPlugin(schema),
+      queryLimitsPlugin(schema, { budget }),
       internalErrorLogPlugin(log),
       graphqlMetricsPlugin(),
     ],
@@ -65,10 +73,8 @@ export async function startHttpServer(config: AppConfig, services: Services, log
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  // Prometheus text format; like /healthz it carries no catalogue data, so it needs no API key.
-  app.get('/metrics', async (_req, res) => {
-    res.type(registry.contentType).send(await registry.metrics());
-  });
+  // On the API port unless METRICS_PORT gives it a listener of its own (started below).
+  if (config.metrics.port === undefined) app.get('/metrics', metricsHandler(config, 'api-port'));
   // The migration files cannot change under a running process: listed once, not on every probe.
   const migrations = readMigrations(migrationsDir);
   // Load passes refresh the folder reports every poll; a probe lists the source itself only when
@@ -124,8 +130,9 @@ export async function startHttpServer(config: AppConfig, services: Services, log
   // Cross-origin browser calls only from CORS_ORIGINS (default none). Same-origin pages such as
   // GraphiQL need no CORS; server-to-server clients ignore it.
   const corsOptions = { origin: config.corsOrigins === '*' ? '*' : config.corsOrigins.length ? [...config.corsOrigins] : false, maxAge: 600 };
-  app.use('/graphql', cors(corsOptions), express.json({ limit: '1mb' }), expressMiddleware(apollo, {
-    context: async ({ req }) => {
+  const parseBody = express.json({ limit: '1mb' });
+  const graphql = expressMiddleware(apollo, {
+    context: async ({ req, res }) => {
       let principal: Principal;
       let unauthenticated: DomainError | undefined;
       try {
@@ -137,25 +144,70 @@ export async function startHttpServer(config: AppConfig, services: Services, log
         principal = ANONYMOUS_PRINCIPAL;
         unauthenticated = err;
       }
-      return { principal, unauthenticated, config, services, dataloaders: new DataLoaderRegistry(services.db), log };
+      const caller = res.locals.caller as Caller;
+      return { principal, unauthenticated, config, services, dataloaders: new DataLoaderRegistry(services.db), log, caller };
     },
+  });
+  // Whose slot a request takes: its API key's; without a valid key (or with the API open), its address's.
+  const callerOf = (req: express.Request): Caller => {
+    if (config.apiKeys.length) {
+      try {
+        const { name } = authenticate(req.headers.authorization, config.apiKeys);
+        return { id: `key ${name}`, name: `the API key ${name}` };
+      } catch (err) {
+        // No valid key (answered 401 later): counted by address, like a caller of an open API.
+        if (!(err instanceof DomainError)) throw err;
+      }
+    }
+    const address = req.socket.remoteAddress ?? 'unknown';
+    return { id: `address ${address}`, name: `the address ${address}` };
+  };
+  const inFlight = new InFlightLimiter(config.graphqlLimits.maxInFlightPerKey, 'GRAPHQL_MAX_IN_FLIGHT_PER_KEY');
+  // The slot is taken and the body paid for before the body is read, so a caller's excess requests cost no parsing either.
+  app.use('/graphql', cors(corsOptions), inFlight.wrap(callerOf, async (req, res, caller) => {
+    const wait = await budget.spend(caller.id, CostBudget.bodyPoints(req.headers['content-length']));
+    if (wait !== null) {
+      tooManyRequests(res, budgetSpent(caller, budget, wait), wait);
+      return;
+    }
+    res.locals.caller = caller;
+    await new Promise<void>((resolve, reject) => parseBody(req, res, (err?: unknown) => (err ? reject(err) : resolve())));
+    await graphql(req, res, () => undefined);
   }));
   app.use(notFoundHandler);
   app.use(httpErrorHandler(log));
 
+  let metricsServer: http.Server | null = null;
   try {
-    await listen(httpServer, config.port, config.host);
+    await listen(httpServer, config.port, config.host, { port: 'PORT', host: 'HOST' });
+    if (config.metrics.port !== undefined) {
+      const metricsApp = express();
+      metricsApp.disable('x-powered-by');
+      metricsApp.get('/metrics', metricsHandler(config, 'own-port'));
+      metricsApp.use((req, res) => {
+        res.status(404).json(httpErrorBody(`nothing at ${req.method} ${req.path.slice(0, 200)}: this listener (METRICS_PORT) serves GET /metrics only`, ErrorCode.NotFound));
+      });
+      metricsApp.use(httpErrorHandler(log));
+      metricsServer = http.createServer(metricsApp);
+      await listen(metricsServer, config.metrics.port, config.metrics.host, { port: 'METRICS_PORT', host: 'METRICS_HOST' });
+    }
   } catch (err) {
-    // Nothing is listening, so there is nothing to drain; the stop only releases Apollo.
+    // The stop releases Apollo and closes the API listener if it was started (the drain plugin).
     await apollo.stop().catch(() => undefined);
     throw err;
   }
   const { port } = httpServer.address() as AddressInfo;
-  const host = config.host === '0.0.0.0' ? 'localhost' : config.host;
+  const urlOf = (h: string, p: number, path: string) => `http://${h === '0.0.0.0' ? 'localhost' : h}:${p}${path}`;
+  const url = urlOf(config.host, port, '/graphql');
   return {
-    url: `http://${host}:${port}/graphql`,
+    url,
     port,
-    close: () => apollo.stop(),
+    metricsUrl: metricsServer ? urlOf(config.metrics.host, (metricsServer.address() as AddressInfo).port, '/metrics') : urlOf(config.host, port, '/metrics'),
+    async close() {
+      const closing = metricsServer && new Promise<void>((resolve) => { metricsServer!.close(() => resolve()); metricsServer!.closeAllConnections(); });
+      await apollo.stop();
+      await closing;
+    },
   };
 }
 
@@ -192,11 +244,11 @@ function securityHeaders() {
 }
 
 /** listen(), failing with what to do instead of a raw EADDRINUSE stack. */
-function listen(server: http.Server, port: number, host: string): Promise<void> {
+function listen(server: http.Server, port: number, host: string, variables: ListenVariables): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
       server.off('listening', onListening);
-      reject(new Error(listenFailure(err, port, host), { cause: err }));
+      reject(new Error(listenFailure(err, port, host, variables), { cause: err }));
     };
     const onListening = () => {
       server.off('error', onError);
@@ -208,17 +260,20 @@ function listen(server: http.Server, port: number, host: string): Promise<void> 
   });
 }
 
-function listenFailure(err: NodeJS.ErrnoException, port: number, host: string): string {
+/** The settings that choose a listener's port and address, named in its failures. */
+interface ListenVariables { port: string; host: string }
+
+function listenFailure(err: NodeJS.ErrnoException, port: number, host: string, { port: portVariable, host: hostVariable }: ListenVariables): string {
   switch (err.code) {
     case 'EADDRINUSE':
-      return `port ${port} on ${host} is in use: another pim-accumulator? set PORT`;
+      return `port ${port} on ${host} is in use: another pim-accumulator? set ${portVariable}`;
     case 'EACCES':
-      return `port ${port} on ${host} needs privileges this process does not have: set PORT to 1024 or above`;
+      return `port ${port} on ${host} needs privileges this process does not have: set ${portVariable} to 1024 or above`;
     case 'EADDRNOTAVAIL':
-      return `cannot listen on ${host}: it is not an address of this machine; set HOST (0.0.0.0 for every interface)`;
+      return `cannot listen on ${host}: it is not an address of this machine; set ${hostVariable} (0.0.0.0 for every interface)`;
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return `cannot listen on ${host}: the name does not resolve; set HOST`;
+      return `cannot listen on ${host}: the name does not resolve; set ${hostVariable}`;
     default:
       return `cannot listen on ${host}:${port}: ${err.message}`;
   }

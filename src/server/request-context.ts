@@ -5,6 +5,7 @@ import { DataLoaderRegistry } from '../dataloaders/bu-dataloaders';
 import { DomainError } from '../errors/domain-error';
 import { Logger } from '../logger';
 import { Services } from '../services/services';
+import type { Caller } from './in-flight-limiter';
 
 /** What every resolver gets: who calls, the services, and this request's DataLoaders. */
 export interface RequestContext {
@@ -13,6 +14,8 @@ export interface RequestContext {
   services: Services;
   dataloaders: DataLoaderRegistry;
   log: Logger;
+  /** Whose in-flight slot and work budget the request uses (its API key, or its address). */
+  caller: Caller;
   /**
    * Set only when GRAPHQL_INTROSPECTION=on lets a caller without a valid key in to ask the schema:
    * its 401, thrown before anything runs unless the operation asks the schema alone

@@ -3,6 +3,8 @@ import { badInput } from '../errors/domain-error';
 
 export const MAX_PAGE_SIZE = 1000;
 
+const MAX_BIGINT = 9223372036854775807n;
+
 export interface Page<T> {
   nodes: T[];
   hasNextPage: boolean;
@@ -24,7 +26,8 @@ export function decodeCursor(cursor: string | null | undefined): string | null {
   if (cursor === null || cursor === undefined || cursor === '') return null;
   try {
     const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (value && typeof value.k === 'string' && /^\d{1,19}$/.test(value.k)) return value.k;
+    // Keys are PostgreSQL bigints: a larger number would fail in the database, not here.
+    if (value && typeof value.k === 'string' && /^\d{1,19}$/.test(value.k) && BigInt(value.k) <= MAX_BIGINT) return value.k;
   } catch {
     // fall through to the error below
   }

@@ -66,6 +66,18 @@ export function attributeMatches(cond: AttributeCondition): AttributeMatch[] {
   return matches;
 }
 
+/**
+ * Most attributeEquals conditions of one filter. Each becomes up to seven JSONB containments and ten
+ * bind parameters; 8,000 of them passed PostgreSQL's 65,535 parameters and failed there.
+ */
+export const MAX_ATTRIBUTE_CONDITIONS = 20;
+
+function checkAttributeConditions(conds: AttributeCondition[] | null | undefined): void {
+  if (conds && conds.length > MAX_ATTRIBUTE_CONDITIONS) {
+    throw badInput(`filter.attributeEquals has ${conds.length} conditions; at most ${MAX_ATTRIBUTE_CONDITIONS} are allowed`);
+  }
+}
+
 function applyAttributeConditions<T extends object>(qb: SelectQueryBuilder<T>, alias: string, conds: AttributeCondition[] | null | undefined): void {
   (conds ?? []).forEach((cond, i) => {
     const params: Record<string, unknown> = { [`attr_${i}`]: cond.attributeId };
@@ -103,6 +115,7 @@ export class ProductService {
     const afterKey = decodeCursor(after);
     const entityIds = parseEntityIds(filter.entityIds, 'filter.entityIds');
     const nodeId = filter.channelNodeId != null ? parseEntityIds([filter.channelNodeId], 'filter.channelNodeId')![0] : null;
+    checkAttributeConditions(filter.attributeEquals);
     return this.db.withBu(bu, async (m) => {
       const qb = m.getRepository(ProductEntity).createQueryBuilder('p');
       if (!filter.includeDeleted) qb.andWhere('NOT p.deleted');
@@ -131,6 +144,7 @@ export class ProductService {
     const afterKey = decodeCursor(after);
     const entityIds = parseEntityIds(filter.entityIds, 'filter.entityIds');
     const productIds = parseEntityIds(filter.productEntityIds, 'filter.productEntityIds');
+    checkAttributeConditions(filter.attributeEquals);
     return this.db.withBu(bu, async (m) => {
       const qb = m.getRepository(ItemEntity).createQueryBuilder('i');
       if (!filter.includeDeleted) qb.andWhere('NOT i.deleted');

@@ -34,7 +34,8 @@ describe('query limits and error codes over HTTP', () => {
     expect(errorCodes(r)).toEqual(['BAD_USER_INPUT']);
     expect(r.body.errors![0].message).toBe('the query is 12 levels deep; at most 10 are allowed');
     expect(r.body.data).toBeUndefined();
-    const fine = await s.gql(`{ ${nest(['products(businessUnit: "bak")', 'nodes', 'items', 'product', 'items', 'product', 'items', 'product', 'items', 'entityId'])} }`, {}, KEY);
+    // One product: the nested items lists (10 expected each) multiply the cost, not the depth.
+    const fine = await s.gql(`{ ${nest(['products(businessUnit: "bak", first: 1)', 'nodes', 'items', 'product', 'items', 'product', 'items', 'product', 'items', 'entityId'])} }`, {}, KEY);
     expect(fine.body.errors).toBeUndefined();
   });
 
@@ -45,11 +46,17 @@ describe('query limits and error codes over HTTP', () => {
     expect(r.status).toBe(400);
     expect(errorCodes(r)).toEqual(['BAD_USER_INPUT']);
     // channelNodes 1 + 1000 × (nodes 1 + products (1 + 1000 × (nodes 1 + 2 fields))) = 3,002,001.
-    expect(r.body.errors![0].message).toMatch(/^the query would cost 3002001 \(fields × page sizes\); at most 100000 is allowed/);
+    expect(r.body.errors![0].message).toMatch(/^the query would cost 3002001 \(values it may return: fields × page sizes × expected list sizes\); at most 100000 is allowed/);
     const small = await s.gql(query, { nodes: 100, products: 100 }, KEY);
     expect(small.body.errors).toBeUndefined();
-    const bigPage = await s.gql('{ products(businessUnit: "bak", first: 1000) { nodes { entityId attributes items { entityId attributes resources { entityId } } channelNodes { name } } } }', {}, KEY);
-    expect(bigPage.body.errors).toBeUndefined();
+    // Lists and attribute documents cost their expected size: a page of 100 products with every
+    // attribute of products and items is allowed (1 + 100 × (1 + 50 + (1 + 10 × (1 + 50 + 6)) + 4) = 62,701);
+    // the same page of 1,000 is not.
+    const fullPage = (first: number) => `{ products(businessUnit: "bak", first: ${first}) { nodes { entityId attributes items { entityId attributes resources { entityId } } channelNodes { name } } } }`;
+    expect((await s.gql(fullPage(100), {}, KEY)).body.errors).toBeUndefined();
+    const bigPage = await s.gql(fullPage(1000), {}, KEY);
+    expect(errorCodes(bigPage)).toEqual(['BAD_USER_INPUT']);
+    expect(bigPage.body.errors![0].message).toMatch(/^the query would cost 627001 /);
   });
 
   it('judges each operation of a document on its own, the same way every time it is sent', async () => {
@@ -88,6 +95,23 @@ describe('query limits and error codes over HTTP', () => {
         err: { message: expect.stringMatching(/sort_order/) },
       });
       expect(logLines.filter((l) => l.msg === 'unexpected error while serving GraphQL')).toHaveLength(1);
+    } finally {
+      await t.owner.query('ALTER TABLE inriver_bak.item RENAME COLUMN sort_order_broken TO sort_order');
+    }
+  });
+
+  it('keeps the start of large variables in the log of an internal error, not all of them', async () => {
+    await t.owner.query('ALTER TABLE inriver_bak.item RENAME COLUMN sort_order TO sort_order_broken');
+    try {
+      // 1,000 product ids of 400 characters: every value within its limits, 0.4 MB in all.
+      const productIds = Array.from({ length: 1000 }, (_, i) => `${i}`.padEnd(400, 'x'));
+      const r = await s.gql('query Big($ids: [String!]) { products(businessUnit: "bak", first: 1, filter: { productIds: $ids }) { nodes { items { entityId } } } product(businessUnit: "bak", entityId: "1") { items { entityId } } }',
+        { ids: productIds }, KEY);
+      expect(errorCodes(r)).toEqual(['INTERNAL']);
+      const entry = logLines.filter((l) => l.msg === 'unexpected error while serving GraphQL' && l.operationName === 'Big')[0];
+      expect(entry.variables).toEqual({ cut: true, chars: JSON.stringify({ ids: productIds }).length, start: expect.any(String) });
+      expect(entry.variables.start).toHaveLength(2000);
+      expect(JSON.stringify(entry).length).toBeLessThan(12_000);
     } finally {
       await t.owner.query('ALTER TABLE inriver_bak.item RENAME COLUMN sort_order_broken TO sort_order');
     }

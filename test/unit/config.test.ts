@@ -85,8 +85,30 @@ describe('configuration from the environment', () => {
     ['EXPORT_MAX_QUEUED', '0'],
     ['LOAD_MAX_NESTING_DEPTH', '7'],
     ['LOAD_MAX_NESTING_DEPTH', '1001'],
+    ['METRICS_PORT', '4000'],
+    ['METRICS_PORT', 'x'],
+    ['METRICS_TOKEN', 'short'],
+    ['GRAPHQL_MAX_IN_FLIGHT_PER_KEY', '0'],
+    ['GRAPHQL_COST_PER_KEY_PER_SECOND', '10'],
+    ['GRAPHQL_MAX_RESPONSE_BYTES', '100'],
   ])('stops with a message naming %s when it is %p', (name, value) => {
     expect(() => loadConfig({ ...base, [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ ...base, [name]: value })).toThrow(new RegExp(`^configuration: ${name}: `));
+  });
+
+  it('serves /metrics on the API port by default, or on METRICS_PORT (loopback unless METRICS_HOST), with METRICS_TOKEN if set', () => {
+    expect(loadConfig(base).metrics).toEqual({ port: undefined, host: '127.0.0.1', token: undefined });
+    expect(loadConfig({ ...base, METRICS_PORT: '9464', METRICS_HOST: '10.0.0.5', METRICS_TOKEN: 'a-long-enough-token' }).metrics)
+      .toEqual({ port: 9464, host: '10.0.0.5', token: 'a-long-enough-token' });
+    // A secret is not echoed into the error that refuses it.
+    expect(() => loadConfig({ ...base, METRICS_TOKEN: 'secret-but-short' })).not.toThrow();
+    expect(() => loadConfig({ ...base, METRICS_TOKEN: 'tooshort1' })).toThrow(/^configuration: METRICS_TOKEN: must be at least 16 characters \(it is 9\)/);
+    expect(() => loadConfig({ ...base, METRICS_TOKEN: 'tooshort1' })).not.toThrow(/tooshort1/);
+  });
+
+  it('bounds what one API key may hold of the API: requests in flight, work a second, response size', () => {
+    expect(loadConfig(base).graphqlLimits).toEqual({ maxInFlightPerKey: 8, costPerKeyPerSecond: 20_000, maxResponseBytes: 16 * 1024 * 1024 });
+    expect(loadConfig({ ...base, GRAPHQL_MAX_IN_FLIGHT_PER_KEY: '2', GRAPHQL_COST_PER_KEY_PER_SECOND: '50000', GRAPHQL_MAX_RESPONSE_BYTES: '1048576' }).graphqlLimits)
+      .toEqual({ maxInFlightPerKey: 2, costPerKeyPerSecond: 50_000, maxResponseBytes: 1024 * 1024 });
   });
 });
