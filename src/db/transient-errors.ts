@@ -1,7 +1,8 @@
 /**
- * Errors that say the database went away or refused for now (a restart, a lost connection, a
- * failover), not that the work is wrong: the same work is simply done again later. A load that
- * meets one is interrupted, not failed, so the business unit is not blocked for a person to replay.
+ * Errors that say a service the work needs went away or refused for now (a database restart or
+ * failover, a lost connection, an unreachable S3 endpoint), not that the work is wrong: the same
+ * work is simply done again later. A load that meets one is interrupted, not failed, so the
+ * business unit is not blocked for a person to replay.
  */
 const TRANSIENT_CODES = new Set([
   '57P01', // admin_shutdown: the server is shutting down (a restart)
@@ -12,9 +13,9 @@ const TRANSIENT_CODES = new Set([
   '40P01', // deadlock_detected
 ]);
 
-const TRANSIENT_MESSAGES = /Connection terminated|connection terminated unexpectedly|Client has encountered a connection error|ECONNRESET|ECONNREFUSED|EPIPE|timeout exceeded when trying to connect|Query runner already released|the database system is (starting up|shutting down)/i;
+const TRANSIENT_MESSAGES = /Connection terminated|connection terminated unexpectedly|Client has encountered a connection error|ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|EAI_AGAIN|socket hang up|timeout exceeded when trying to connect|Query runner already released|the database system is (starting up|shutting down)/i;
 
-export function isTransientDatabaseError(err: unknown): boolean {
+export function isTransientError(err: unknown): boolean {
   for (let e: unknown = err, depth = 0; e && depth < 4; depth++) {
     const { code, message } = e as { code?: unknown; message?: unknown };
     if (typeof code === 'string' && (TRANSIENT_CODES.has(code) || code.startsWith('08'))) return true;

@@ -2,7 +2,7 @@ import { QueryRunner } from 'typeorm';
 import { AppConfig } from '../config/config';
 import { BusinessUnit } from '../db/business-unit';
 import { Database } from '../db/database';
-import { isTransientDatabaseError } from '../db/transient-errors';
+import { isTransientError } from '../db/transient-errors';
 import { Logger } from '../logger';
 import { metrics } from '../metrics/metrics';
 import { closeInterrupted, insertError } from './event-log';
@@ -68,8 +68,8 @@ export class BusinessUnitLoader {
       try {
         result = await withBuLock(this.db, bu, (runner) => this.pass(bu, runner, onScan));
       } catch (err) {
-        if (!isTransientDatabaseError(err)) throw err;
-        this.log.warn({ bu: bu.code, err }, 'load pass interrupted: the database went away; the next pass goes on');
+        if (!isTransientError(err)) throw err;
+        this.log.warn({ bu: bu.code, err }, 'load pass interrupted: the database or the source did not answer; the next pass goes on');
         return { status: 'interrupted', applied: 0, message: `interrupted: ${(err as Error).message}` };
       }
       if (!result.locked) return { status: 'busy', applied: 0, message: `another loader or replay holds ${bu.code}` };
@@ -115,8 +115,8 @@ export class BusinessUnitLoader {
       try {
         result = await this.files.apply(bu, file, lock);
       } catch (err) {
-        if (!isTransientDatabaseError(err)) throw err;
-        log.warn({ err, file: file.uri, applied }, 'load pass interrupted: the database went away; nothing of the file was applied, the next pass applies it');
+        if (!isTransientError(err)) throw err;
+        log.warn({ err, file: file.uri, applied }, 'load pass interrupted: the database or the source did not answer; nothing of the file was applied, the next pass applies it');
         return { status: 'interrupted', applied, message: `interrupted while applying ${file.uri}: ${(err as Error).message}` };
       }
       if (!result.ok) return { status: 'failed', applied, errorEventId: result.eventId, message: result.error };

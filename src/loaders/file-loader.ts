@@ -3,7 +3,7 @@ import { AppConfig } from '../config/config';
 import { BusinessUnit } from '../db/business-unit';
 import { Database } from '../db/database';
 import { Queryable } from '../db/queryable';
-import { isTransientDatabaseError } from '../db/transient-errors';
+import { isTransientError } from '../db/transient-errors';
 import { Logger, PROGRESS_INTERVAL_MS, progressEvery } from '../logger';
 import { metrics } from '../metrics/metrics';
 import { AttributeReport, parseAttributeFile } from './attribute-file';
@@ -88,11 +88,11 @@ export class FileLoader {
       if (run.quarantined) metrics.linesQuarantined.inc({ bu: bu.code }, run.quarantined);
       return { ok: true, eventId, counts: run.outcome() };
     } catch (err) {
-      if (isTransientDatabaseError(err)) {
-        // Not the file's fault: record a non-blocking outcome if the database still answers; if it
+      if (isTransientError(err)) {
+        // Not the file's fault: record a non-blocking outcome if the database (still) answers; if it
         // does not, the next pass closes this file_start as interrupted. Either way it is applied again.
         await this.db.inBuTransaction(runner, bu, {}, () => insertError(runner, eventFile, startId, 'interrupted',
-          `interrupted: the database went away while ${file.uri} was applied (${(err as Error).message}); nothing of it was applied and it will be tried again`))
+          `interrupted: the database or the source did not answer while ${file.uri} was applied (${(err as Error).message}); nothing of it was applied and it will be tried again`))
           .catch(() => undefined);
         throw err;
       }

@@ -97,12 +97,12 @@ describe.each(['embedded', 'external'] as const)('commands and their exit codes,
       expect(badSetting.stderr).toMatch(/LOAD_MAX_BAD_RATIO/);
     });
 
-    it('1 when the source cannot be read', async () => {
+    it('1 when the source cannot be read: the pass is interrupted (not failed: the BU is not blocked) and says why', async () => {
       const r = await run('load', ['--bu', 'bak', '--once'], { SOURCE_URL: 's3://no-such-bucket-pim', S3_ENDPOINT: 'http://127.0.0.1:9', S3_FORCE_PATH_STYLE: 'true',
         AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', AWS_MAX_ATTEMPTS: '1' });
       expectExit(r, 1);
-      expect(r.stdout).toBe('');
-      expect(r.stderr).toMatch(/^error: /m);
+      expect(stdoutJson(r)).toEqual([expect.objectContaining({ businessUnit: 'bak', status: 'interrupted',
+        message: expect.stringMatching(/S3 ListObjectsV2 of s3:\/\/no-such-bucket-pim\/.* failed: connect ECONNREFUSED/) })]);
     });
   });
 

@@ -113,7 +113,7 @@ describe('GraphQL over HTTP: products, items and the load log of the sample buck
     const events = r.body.data.loadEvents;
     expect(events.totalCount).toBe(4);
     expect(events.nodes[0]).toMatchObject({
-      eventType: 'FILE_COMPLETE', entityType: 'Product', recordsProcessed: 3, recordsInserted: 1, recordsUpdated: 1,
+      eventType: 'FILE_COMPLETE', entityType: 'Product', recordsProcessed: 4, recordsInserted: 1, recordsUpdated: 1,
       recordsUnchanged: 0, recordsDeleted: 1, recordsQuarantined: 1, replayDate: null,
     });
     expect(events.nodes[0].sourceSha256).toMatch(/^[0-9a-f]{64}$/);
