@@ -84,7 +84,7 @@ export class ChannelNodeLoaders {
 
   private async productPagesOf(ids: readonly string[], size: number, afterKey: string, countTotal: boolean): Promise<Page<ProductEntity>[]> {
     return this.db.withBu(this.bu, async (m) => {
-      // One LATERAL probe per node on channel_node_product's primary key (channel_node_id, product_entity_id).
+      // One LATERAL probe per node on channel_node_product's node index (channel_node_id, product_entity_id).
       const rows: { node_id: string }[] = await m.query(
         `SELECT n.id AS node_id, p.*
          FROM unnest($1::bigint[]) AS n(id)

@@ -135,9 +135,17 @@ async function markDeleted(ctx: WriteContext, table: TopTable | 'item', where: s
 
 /** The resources and links of owners (before they are written again, or when the owners are gone). */
 async function deleteChildren(ctx: WriteContext, ownerType: OwnerType, ids: string[]): Promise<void> {
-  await ctx.runner.query(`DELETE FROM resource WHERE owner_type = $1 AND owner_entity_id = ANY($2::bigint[])`, [ownerType, ids]);
-  await ctx.runner.query(`DELETE FROM entity_link WHERE owner_type = $1 AND owner_entity_id = ANY($2::bigint[])`, [ownerType, ids]);
+  for (const table of ['resource', 'entity_link']) await ctx.runner.query(deleteByOwnerSql(table), [ownerType, ids]);
 }
+
+/**
+ * Rows of a child table by owner, found by one primary-key probe per owner and deleted by their
+ * row addresses: a plan that cannot become a scan of the table whatever the planner's statistics
+ * say (they are those of before the load, or claim an empty table after an interrupted one).
+ */
+const deleteByOwnerSql = (table: string) => `DELETE FROM ${table} WHERE ctid = ANY(ARRAY(
+  SELECT c.ctid FROM unnest($2::bigint[]) AS o(id)
+  CROSS JOIN LATERAL (SELECT ctid FROM ${table} WHERE owner_type = $1 AND owner_entity_id = o.id OFFSET 0) c))`;
 
 /** Whole-set rule for resources and links: the line's arrays replace what its owner had. */
 async function replaceChildren(ctx: WriteContext, ownerType: OwnerType, owners: ParsedEntity[]): Promise<void> {
@@ -177,7 +185,9 @@ async function replaceChildren(ctx: WriteContext, ownerType: OwnerType, owners: 
  * channel file arrives (docs/input-format.md, "Categories").
  */
 async function replaceMembership(ctx: WriteContext, products: ParsedUpsert[]): Promise<void> {
-  await ctx.runner.query(`DELETE FROM channel_node_product WHERE product_entity_id = ANY($1::bigint[])`, [products.map((p) => p.entityId)]);
+  await ctx.runner.query(`DELETE FROM channel_node_product WHERE ctid = ANY(ARRAY(
+    SELECT m.ctid FROM unnest($1::bigint[]) AS p(id) CROSS JOIN LATERAL (SELECT ctid FROM channel_node_product WHERE product_entity_id = p.id OFFSET 0) m))`,
+  [products.map((p) => p.entityId)]);
   const rows = products.flatMap((p) => {
     const seen = new Set<string>();
     return p.links
@@ -209,8 +219,8 @@ async function productsReclaimingItems(ctx: WriteContext, unchanged: ParsedUpser
   if (claims.length) {
     const rows: { product_id: string }[] = await ctx.runner.query(
       `SELECT DISTINCT r.product_id FROM jsonb_to_recordset($1::jsonb) AS r(item_id bigint, product_id bigint)
-       LEFT JOIN item i ON i.entity_id = r.item_id
-       WHERE i.entity_id IS NULL OR i.deleted OR i.product_entity_id <> r.product_id`,
+       LEFT JOIN LATERAL (SELECT deleted, product_entity_id FROM item WHERE entity_id = r.item_id OFFSET 0) i ON true
+       WHERE i.product_entity_id IS NULL OR i.deleted OR i.product_entity_id <> r.product_id`,
       [JSON.stringify(claims)]);
     for (const r of rows) reclaiming.add(String(r.product_id));
   }
@@ -226,9 +236,14 @@ async function writeItems(ctx: WriteContext, products: ParsedUpsert[], history: 
     incoming.set(item.entityId, { item, productId: p.entityId });
   }
   const productIds = products.map((p) => p.entityId);
+  // Two probes per id (an item of these products, an item these lines list), never a scan of every
+  // item: the planner may believe item is small (statistics of before the load) and scan it per batch.
   const stored = await storedStates<StoredItem>(ctx,
-    `SELECT entity_id, product_entity_id, sort_order, content_hash, deleted FROM item
-     WHERE product_entity_id = ANY($1::bigint[]) OR entity_id = ANY($2::bigint[])`,
+    `SELECT i.* FROM unnest($1::bigint[]) AS p(id)
+       CROSS JOIN LATERAL (SELECT entity_id, product_entity_id, sort_order, content_hash, deleted FROM item WHERE product_entity_id = p.id OFFSET 0) i
+     UNION
+     SELECT i.* FROM unnest($2::bigint[]) AS k(id)
+       CROSS JOIN LATERAL (SELECT entity_id, product_entity_id, sort_order, content_hash, deleted FROM item WHERE entity_id = k.id OFFSET 0) i`,
     [productIds, [...incoming.keys()]]);
 
   const changed: { item: ParsedItem; productId: string }[] = [];

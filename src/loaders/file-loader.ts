@@ -74,11 +74,15 @@ export class FileLoader {
     try {
       const eventId = await this.db.inBuTransaction(runner, bu, {}, async () => {
         const completeId = await reserveEventId(runner);
+        const readBefore = await rowsReadSoFar(runner);
         const ctx: WriteContext = { runner, eventId: completeId, sourceFile: file.uri, counts: run.counts };
         if (file.kind === 'attributes') await this.applyAttributeFile(ctx, run);
         else await this.applyLines(bu, ctx, run, log);
         run.checkBadLineLimit();
-        const metadata = { ...run.metadata(), durationMs: Date.now() - started, ...(await membershipCheck(runner, file, run.entityIds)) };
+        const metadata = {
+          ...run.metadata(), durationMs: Date.now() - started, ...(await membershipCheck(runner, file, run.entityIds)),
+          rowsRead: (await rowsReadSoFar(runner)) - readBefore,
+        };
         await insertComplete(runner, completeId, startId, eventFile, run.sha256, run.outcome(), metadata);
         return completeId;
       });
@@ -312,6 +316,19 @@ class FileRun {
   }
 }
 
+
+/**
+ * Table and index rows this session has read and not yet reported to the statistics collector.
+ * PostgreSQL reports them only between transactions, so the difference between the start and the
+ * end of a file's transaction is what applying the file read: a few rows per line whatever the
+ * state of the planner's statistics; a plan that scans whole tables shows here first.
+ */
+async function rowsReadSoFar(db: Queryable): Promise<number> {
+  const [row] = await db.query(
+    `SELECT coalesce(sum(pg_stat_get_xact_tuples_returned(c.oid)), 0)::bigint AS n FROM pg_class c
+     WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'i')`);
+  return Number(row.n);
+}
 
 async function insertQuarantined(db: Queryable, sourceFile: string, lines: Quarantined[], eventId: string): Promise<void> {
   if (!lines.length) return;
