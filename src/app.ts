@@ -47,7 +47,7 @@ export async function startApp(config: AppConfig, log: Logger, options: { poll?:
     downloadUrlExpirySeconds: config.export.downloadUrlExpirySeconds,
     maxQueued: config.export.maxQueued,
     onQueued: () => exportWorker?.wake(),
-  }, folders, { stallSeconds: config.loader.stallSeconds });
+  }, folders, { stallSeconds: config.loader.stallSeconds, watchdog });
   let server: RunningServer;
   try {
     server = await startHttpServer(config, services, log, path.join(config.projectRoot, 'migrations'));

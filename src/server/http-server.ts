@@ -12,6 +12,7 @@ import { AppConfig } from '../config/config';
 import { pendingMigrations, readMigrations } from '../db/migrations-runner';
 import { DataLoaderRegistry } from '../dataloaders/bu-dataloaders';
 import { DomainError, ErrorCode } from '../errors/domain-error';
+import { LockReport } from '../loaders/load-watchdog';
 import { Logger } from '../logger';
 import { graphqlMetricsPlugin } from '../metrics/graphql-metrics.plugin';
 import { metricsHandler } from '../metrics/metrics-endpoint';
@@ -99,10 +100,16 @@ export async function startHttpServer(config: AppConfig, services: Services, log
     const units = config.businessUnits.filter((bu) => !caller?.businessUnits || caller.businessUnits.includes(bu.code));
     const detail = async () => {
       const reports = await Promise.all(units.map((bu) => services.folders.current(bu, folderReportMaxAgeMs)));
+      const loading = units.map((bu) => ({ bu: bu.code, report: services.watchdog?.report(bu) }));
       return {
-        warnings: reports.flatMap((r) => r.warnings.map((w) => `${r.businessUnit}: ${w}`)),
-        businessUnits: reports.map((r) => ({
+        warnings: [
+          ...reports.flatMap((r) => r.warnings.map((w) => `${r.businessUnit}: ${w}`)),
+          ...loading.filter((l) => l.report?.stalled).map(({ bu, report }) => `${bu}: loading makes no progress: the session holding its loader lock `
+            + `(pid ${report!.holder!.pid}, ${report!.holder!.applicationName}) has been ${report!.holder!.state} for ${Math.round(report!.holder!.secondsInState)} s`),
+        ],
+        businessUnits: reports.map((r, i) => ({
           code: r.businessUnit, folder: r.folder, productFiles: r.productFiles, channelFile: r.channelFile, warnings: r.warnings, checkedAt: r.checkedAt,
+          loading: loadingDetail(loading[i].report),
         })),
       };
     };
@@ -277,4 +284,14 @@ function listenFailure(err: NodeJS.ErrnoException, port: number, host: string, {
     default:
       return `cannot listen on ${host}:${port}: ${err.message}`;
   }
+}
+
+/** A business unit's loader lock as the watchdog last saw it, for /readyz (null before its first check). */
+function loadingDetail(report: LockReport | undefined) {
+  if (!report) return null;
+  const { holder, stalled, checkedAt } = report;
+  return {
+    stalled, checkedAt,
+    lock: holder && { pid: holder.pid, applicationName: holder.applicationName, state: holder.state, secondsInState: Math.round(holder.secondsInState) },
+  };
 }

@@ -2,6 +2,7 @@ import { BusinessUnit } from '../db/business-unit';
 import { Database } from '../db/database';
 import { FolderCheck } from '../loaders/folder-check';
 import { LoadScheduler } from '../loaders/load-scheduler';
+import { LoadWatchdog } from '../loaders/load-watchdog';
 import { Source } from '../loaders/source';
 import { ExportStore } from '../export/export-store';
 import { Logger } from '../logger';
@@ -31,6 +32,8 @@ export interface Services {
   scheduler: LoadScheduler | null;
   /** Whether each BU's source folder is there (loadStatus.warnings, /readyz). */
   folders: FolderCheck;
+  /** The loader locks as last checked (/readyz); null where nothing watches them (commands). */
+  watchdog: LoadWatchdog | null;
   exportJobs: ExportJobService;
   exportConfig: ExportConfigService;
   configFile: ConfigFileService;
@@ -47,7 +50,7 @@ export interface ExportWiring {
 
 export function createServices(
   db: Database, source: Source, scheduler: LoadScheduler | null, log: Logger, exports: ExportWiring, folders = new FolderCheck(source),
-  load: { stallSeconds?: number } = {},
+  load: { stallSeconds?: number; watchdog?: LoadWatchdog } = {},
 ): Services {
   const status = new LoadStatusService(db, source, scheduler, folders, load.stallSeconds);
   return {
@@ -62,6 +65,7 @@ export function createServices(
     replay: new ReplayService(db, source, log, scheduler ? (bu) => void scheduler.trigger(bu) : null),
     scheduler,
     folders,
+    watchdog: load.watchdog ?? null,
     exportJobs: new ExportJobService(db, exports.store, exports.downloadUrlExpirySeconds, exports.onQueued, exports.maxQueued),
     exportConfig: new ExportConfigService(db),
     configFile: new ConfigFileService(db),

@@ -55,11 +55,20 @@ it('a holder that stays in one statement longer than LOAD_STALL_SECONDS is stall
   const { log, lines } = capturingLogger('info');
   const watchdog = new LoadWatchdog(t.db, t.units, 1, log);
   try {
-    const sleeping = holder.query('SELECT pg_sleep(2.5)');
+    const sleeping = holder.query('SELECT pg_sleep(4)');
     await new Promise((r) => setTimeout(r, 1500));
     const { lock } = (await s.gql(STATUS)).body.data.loadStatus;
-    expect(lock).toMatchObject({ state: 'active', stalled: true, query: 'SELECT pg_sleep(2.5)' });
+    expect(lock).toMatchObject({ state: 'active', stalled: true, query: 'SELECT pg_sleep(4)' });
     expect(lock.secondsInState).toBeGreaterThan(1);
+    // The service's own watchdog (every second here) puts it in /readyz, which stays ready.
+    const readyz = async () => (await fetch(s.app.server.url.replace(/\/graphql$/, '/readyz'))).json();
+    const deadline = Date.now() + 2500;
+    let ready = await readyz();
+    while (!ready.businessUnits[0].loading?.stalled && Date.now() < deadline) ready = await readyz();
+    expect(ready).toMatchObject({
+      status: 'ready', warnings: expect.arrayContaining([expect.stringMatching(/^bak: loading makes no progress: the session holding its loader lock \(pid \d+, stuck loader\) has been active for \d+ s$/)]),
+      businessUnits: [{ code: 'bak', loading: { stalled: true, lock: { applicationName: 'stuck loader', state: 'active' } } }],
+    });
     await watchdog.check();
     expect(lines).toContainEqual(expect.objectContaining({ bu: 'bak', pid: expect.any(Number), state: 'active',
       msg: expect.stringMatching(/makes no progress/) }));
