@@ -66,8 +66,21 @@ export class ExportRunner {
   async run(conn: QueryRunner, bu: BusinessUnit, job: ExportJobEntity, signal: AbortSignal): Promise<ExportResult> {
     const folder = jobFolder(bu, job);
     const log = this.log.child({ bu: bu.code, exportJob: job.id });
-    // A retried job may find the manifest of an attempt that died before recording success.
-    await this.store.remove(`${folder}/manifest.json`);
+    // A retried job may find what an attempt that died left: its finished and .partial files, even a
+    // manifest. Only one attempt of a job runs at a time (its advisory lock), so the folder is its own.
+    await this.store.removeFolder(folder);
+    try {
+      return await this.write(conn, bu, job, folder, log, signal);
+    } catch (err) {
+      // A failed (or stopped) attempt leaves nothing: no manifest means no reader may use the files,
+      // so files without one are only clutter, and a later attempt writes them again anyway.
+      await this.store.removeFolder(folder).catch((cleanup: Error) =>
+        log.error({ err: cleanup, folder: this.store.uriFor(folder) }, 'export job failed and its files could not be removed'));
+      throw err;
+    }
+  }
+
+  private async write(conn: QueryRunner, bu: BusinessUnit, job: ExportJobEntity, folder: string, log: Logger, signal: AbortSignal): Promise<ExportResult> {
     const startedAt = new Date();
     const { snapshotEventId, files, warnings } = await this.db.inBuTransaction(conn, bu, { readOnly: true, isolation: 'REPEATABLE READ' }, async () => {
       // Every row is read, so plan cursors for the whole result (not the first 10%), and sort in memory.

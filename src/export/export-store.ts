@@ -1,4 +1,6 @@
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand, DeleteObjectsCommand, GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, S3Client,
+} from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { once } from 'node:events';
@@ -26,7 +28,11 @@ export interface ExportStore {
   readonly url: string;
   openWrite(key: string, contentType: string): Promise<ExportSink>;
   put(key: string, body: string, contentType: string): Promise<void>;
-  remove(key: string): Promise<void>;
+  /**
+   * Removes everything under a folder (a job's files, `.partial` files, a manifest; on S3 also
+   * unfinished multipart uploads): what an attempt that failed or died left behind.
+   */
+  removeFolder(folder: string): Promise<void>;
   uriFor(key: string): string;
   /** A pre-signed GET URL for a file URI this kind of store wrote; null where there is none (local files). */
   downloadUrl(uri: string, expiresInSeconds: number): Promise<string | null>;
@@ -47,7 +53,7 @@ export class LocalExportStore implements ExportStore {
   async openWrite(key: string): Promise<ExportSink> {
     const file = this.pathOf(key);
     const partial = `${file}.partial`;
-    await fs.promises.mkdir(path.dirname(file), { recursive: true });
+    await ensureDir(path.dirname(file));
     const stream = fs.createWriteStream(partial);
     return {
       stream,
@@ -66,13 +72,13 @@ export class LocalExportStore implements ExportStore {
 
   async put(key: string, body: string): Promise<void> {
     const file = this.pathOf(key);
-    await fs.promises.mkdir(path.dirname(file), { recursive: true });
+    await ensureDir(path.dirname(file));
     await fs.promises.writeFile(`${file}.partial`, body);
     await fs.promises.rename(`${file}.partial`, file);
   }
 
-  async remove(key: string): Promise<void> {
-    await fs.promises.rm(this.pathOf(key), { force: true });
+  async removeFolder(folder: string): Promise<void> {
+    await fs.promises.rm(this.pathOf(folder), { recursive: true, force: true });
   }
 
   uriFor(key: string): string {
@@ -133,11 +139,23 @@ export class S3ExportStore implements ExportStore {
     }
   }
 
-  async remove(key: string): Promise<void> {
+  async removeFolder(folder: string): Promise<void> {
+    const prefix = `${this.root}${folder.replace(/\/+$/, '')}/`;
     try {
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.root + key }));
+      let token: string | undefined;
+      do {
+        const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
+        const keys = (page.Contents ?? []).map((o) => ({ Key: o.Key! }));
+        if (keys.length) await this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys, Quiet: true } }));
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
     } catch (err) {
-      throw await s3Failure(this.client, err, 'DeleteObject of', this.uriFor(key));
+      throw await s3Failure(this.client, err, 'removing the objects under', `s3://${this.bucket}/${prefix}`);
+    }
+    // Parts of an upload a dead attempt never completed are invisible but stored (and billed).
+    const uploads = await this.client.send(new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: prefix })).catch(() => null);
+    for (const u of uploads?.Uploads ?? []) {
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: u.Key!, UploadId: u.UploadId! })).catch(() => undefined);
     }
   }
 
@@ -163,4 +181,30 @@ export class S3ExportStore implements ExportStore {
 export function createExportStore(target: Location, s3: AppConfig['s3']): ExportStore {
   if (target.kind === 'file') return new LocalExportStore(target.path);
   return new S3ExportStore(createS3Client(s3), target.bucket, target.prefix, true);
+}
+
+/**
+ * mkdir -p that reports why it cannot: Node's recursive mkdir answers ENOENT on a read-only file
+ * system (instead of EROFS) and never returns under /proc. One level at a time, from the deepest
+ * folder that exists.
+ */
+export async function ensureDir(dir: string): Promise<void> {
+  try {
+    await fs.promises.mkdir(dir);
+    return;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') {
+      if ((await fs.promises.stat(dir)).isDirectory()) return;
+      throw new Error(`cannot create the folder ${dir}: a file of that name is in the way`);
+    }
+    const parent = path.dirname(dir);
+    if (code !== 'ENOENT' || parent === dir) throw err;
+    await ensureDir(parent);
+  }
+  try {
+    await fs.promises.mkdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
 }

@@ -101,7 +101,7 @@ describe('exporting to S3', () => {
       expect(job).toMatchObject({ status: 'FAILED', manifestUri: null, files: [] });
       expect(job.error).toMatch(/NoSuchBucket|bucket does not exist/i);
       // The SDK's message alone names neither bucket, key nor endpoint.
-      expect(job.error).toMatch(new RegExp(`^S3 DeleteObject of s3://${missing}/x/BAK/[^ ]+/manifest\\.json at ${process.env.TEST_S3_ENDPOINT} failed: `
+      expect(job.error).toMatch(new RegExp(`^S3 removing the objects under s3://${missing}/x/BAK/[^ ]+/ at ${process.env.TEST_S3_ENDPOINT} failed: `
         + 'The specified bucket does not exist \\(NoSuchBucket, HTTP 404\\)$'));
     } finally {
       await other.stop();
@@ -114,7 +114,7 @@ describe('exporting to S3', () => {
     const failure = (operation: string, key: string) =>
       `S3 ${operation} s3://${missing}/x/${key} at ${process.env.TEST_S3_ENDPOINT} failed: The specified bucket does not exist (NoSuchBucket, HTTP 404)`;
     await expect(store.put('BAK/manifest.json', '{}', 'application/json')).rejects.toThrow(failure('PutObject of', 'BAK/manifest.json'));
-    await expect(store.remove('BAK/manifest.json')).rejects.toThrow(failure('DeleteObject of', 'BAK/manifest.json'));
+    await expect(store.removeFolder('BAK/2026-04-16/1')).rejects.toThrow(failure('removing the objects under', 'BAK/2026-04-16/1/'));
     const sink = await store.openWrite('BAK/items.csv', 'text/csv');
     sink.stream.end('a,b\n');
     await expect(sink.commit()).rejects.toThrow(failure('upload of', 'BAK/items.csv'));

@@ -61,7 +61,8 @@ it('a holder that stays in one statement longer than LOAD_STALL_SECONDS is stall
     expect(lock).toMatchObject({ state: 'active', stalled: true, query: 'SELECT pg_sleep(4)' });
     expect(lock.secondsInState).toBeGreaterThan(1);
     // The service's own watchdog (every second here) puts it in /readyz, which stays ready.
-    const readyz = async () => (await fetch(s.app.server.url.replace(/\/graphql$/, '/readyz'))).json();
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const readyz = async (): Promise<any> => (await fetch(s.app.server.url.replace(/\/graphql$/, '/readyz'))).json();
     const deadline = Date.now() + 2500;
     let ready = await readyz();
     while (!ready.businessUnits[0].loading?.stalled && Date.now() < deadline) ready = await readyz();
