@@ -37,8 +37,10 @@ export class LoadWatchdog {
   start(): void {
     if (this.stallSeconds <= 0) return;
     const every = Math.max(1000, Math.min(30_000, (this.stallSeconds * 1000) / 4));
-    this.timer = setInterval(() => void this.check().catch((err) => this.log.warn({ err }, 'load watchdog: cannot read the loader locks')), every);
+    const check = () => void this.check().catch((err) => this.log.warn({ err }, 'load watchdog: cannot read the loader locks'));
+    this.timer = setInterval(check, every);
     this.timer.unref();
+    check();
   }
 
   stop(): void {

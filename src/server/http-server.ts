@@ -286,9 +286,9 @@ function listenFailure(err: NodeJS.ErrnoException, port: number, host: string, {
   }
 }
 
-/** A business unit's loader lock as the watchdog last saw it, for /readyz (null before its first check). */
+/** A business unit's loader lock as the watchdog last saw it, for /readyz (checkedAt null before its first check). */
 function loadingDetail(report: LockReport | undefined) {
-  if (!report) return null;
+  if (!report) return { stalled: false, checkedAt: null, lock: null };
   const { holder, stalled, checkedAt } = report;
   return {
     stalled, checkedAt,

@@ -207,8 +207,9 @@ describe('loadStatus.warnings and /readyz', () => {
     expect(body.status).toBe('ready');
     expect(body.warnings).toEqual([`gem: ${caseHint(pathUrl(bucket.root))}`]);
     expect(body.businessUnits).toEqual([
-      { code: 'bak', folder: 'BAK/', productFiles: 1, channelFile: true, warnings: [], checkedAt: expect.any(String) },
-      { code: 'gem', folder: 'gemaire/', productFiles: 0, channelFile: false, warnings: [caseHint(pathUrl(bucket.root))], checkedAt: expect.any(String) },
+      { code: 'bak', folder: 'BAK/', productFiles: 1, channelFile: true, warnings: [], checkedAt: expect.any(String), loading: expect.objectContaining({ stalled: false, lock: null }) },
+      { code: 'gem', folder: 'gemaire/', productFiles: 0, channelFile: false, warnings: [caseHint(pathUrl(bucket.root))], checkedAt: expect.any(String),
+        loading: expect.objectContaining({ stalled: false, lock: null }) },
     ]);
   });
 });
