@@ -1,6 +1,5 @@
 import { ParsedAttributeDefinition } from './attribute-file';
-import { WriteContext } from './entity-writer';
-import { recordRemovals } from './history-writer';
+import { WriteContext } from './write-context';
 import { AttributeSchema } from './attribute-file';
 import { Queryable } from '../db/queryable';
 
@@ -19,6 +18,19 @@ export async function writeAttributeDefinitions(ctx: WriteContext, defs: ParsedA
   });
   const present = new Set(defs.map((d) => key(d.entityTypeId, d.attributeId)));
   const gone = stored.filter((s) => !present.has(key(s.entity_type_id, s.attribute_id)));
+  // The history keeps each definition's image from before the change (none for a new one).
+  const changes = [
+    ...changed.map((d) => ({ entity_type_id: d.entityTypeId, attribute_id: d.attributeId, op: before.has(key(d.entityTypeId, d.attributeId)) ? 'UPDATE' : 'INSERT' })),
+    ...gone.map((g) => ({ entity_type_id: g.entity_type_id, attribute_id: g.attribute_id, op: 'DELETE' })),
+  ];
+  if (changes.length) {
+    await ctx.runner.query(
+      `INSERT INTO entity_history (event_id, entity_type, entity_key, operation, changed_at, source_file, content)
+       SELECT $1, 'AttributeDefinition', r.entity_type_id || '/' || r.attribute_id, r.op, now(), $2, CASE WHEN r.op = 'INSERT' THEN NULL ELSE to_jsonb(d) END
+       FROM jsonb_to_recordset($3::jsonb) AS r(entity_type_id text, attribute_id text, op text)
+       LEFT JOIN attribute_definition d USING (entity_type_id, attribute_id)`,
+      [ctx.eventId, ctx.sourceFile, JSON.stringify(changes)]);
+  }
   if (changed.length) {
     const rows = changed.map((d) => ({
       entity_type_id: d.entityTypeId, attribute_id: d.attributeId, data_type: d.dataType, names: d.names,
@@ -37,14 +49,6 @@ export async function writeAttributeDefinitions(ctx: WriteContext, defs: ParsedA
          fieldsets = EXCLUDED.fieldsets, extra = EXCLUDED.extra, content_hash = EXCLUDED.content_hash,
          source_file = EXCLUDED.source_file, event_id = EXCLUDED.event_id, updated_at = EXCLUDED.updated_at`,
       [JSON.stringify(rows), ctx.sourceFile, ctx.eventId]);
-    await ctx.runner.query(
-      `INSERT INTO entity_history (event_id, entity_type, entity_key, operation, changed_at, source_file, content)
-       SELECT $1, 'AttributeDefinition', d.entity_type_id || '/' || d.attribute_id, r.op, now(), $2, to_jsonb(d)
-       FROM jsonb_to_recordset($3::jsonb) AS r(entity_type_id text, attribute_id text, op text)
-       JOIN attribute_definition d USING (entity_type_id, attribute_id)`,
-      [ctx.eventId, ctx.sourceFile, JSON.stringify(changed.map((d) => ({
-        entity_type_id: d.entityTypeId, attribute_id: d.attributeId, op: before.has(key(d.entityTypeId, d.attributeId)) ? 'UPDATE' : 'INSERT',
-      })))]);
   }
   if (gone.length) {
     await ctx.runner.query(
@@ -52,7 +56,6 @@ export async function writeAttributeDefinitions(ctx: WriteContext, defs: ParsedA
        WHERE d.entity_type_id = r.entity_type_id AND d.attribute_id = r.attribute_id`,
       [JSON.stringify(gone.map((g) => ({ entity_type_id: g.entity_type_id, attribute_id: g.attribute_id })))]);
     ctx.counts.removedAbsent += gone.length;
-    await recordRemovals(ctx, 'AttributeDefinition', gone.map((g) => `${g.entity_type_id}/${g.attribute_id}`));
   }
 }
 

@@ -1,7 +1,7 @@
-import { Queryable } from '../db/queryable';
 import type { OwnerType } from '../entities/resource.entity';
 import { ParsedDelete, ParsedEntity, ParsedItem, ParsedLine, ParsedUpsert } from './entity-line';
-import { HistoryOperation, recordHistory, recordRemovals } from './history-writer';
+import { HistoryOperation, recordBefore } from './history-writer';
+import { ApplyCounts, WriteContext } from './write-context';
 
 /**
  * Writes batches of parsed lines into one BU schema, inside the file's transaction (the caller's
@@ -9,32 +9,6 @@ import { HistoryOperation, recordHistory, recordRemovals } from './history-write
  * statements see each entity once and the counts are exact per line. Unchanged entities are not
  * written at all.
  */
-
-export interface ApplyCounts {
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  deleted: number;
-  deletesOfUnknown: number;
-  /**
-   * Entities removed because a file that states a whole set (the channel file, the AttributeFile)
-   * no longer lists them: a change the file made, but no line of it, so not in `deleted`.
-   */
-  removedAbsent: number;
-  items: { inserted: number; updated: number; unchanged: number; removed: number; deleted: number };
-}
-
-export const emptyCounts = (): ApplyCounts => ({
-  inserted: 0, updated: 0, unchanged: 0, deleted: 0, deletesOfUnknown: 0, removedAbsent: 0,
-  items: { inserted: 0, updated: 0, unchanged: 0, removed: 0, deleted: 0 },
-});
-
-export interface WriteContext {
-  runner: Queryable;
-  eventId: string;
-  sourceFile: string;
-  counts: ApplyCounts;
-}
 
 type TopTable = 'product' | 'channel_node';
 
@@ -65,7 +39,6 @@ export async function writeTopLevelBatch(ctx: WriteContext, table: TopTable, lin
   const deletes: ParsedDelete[] = [];
   const unchangedProducts: ParsedUpsert[] = [];
   const history = new Map<string, HistoryOperation>();
-  const itemHistory = new Map<string, HistoryOperation>();
   for (const line of lines) {
     const before = stored.get(line.entityId);
     if (line.deleted) {
@@ -82,6 +55,8 @@ export async function writeTopLevelBatch(ctx: WriteContext, table: TopTable, lin
     }
   }
 
+  // Before anything of the batch is written: the history keeps each entity's image from before the change.
+  await recordBefore(ctx, table, history);
   if (upserts.length) {
     const isProduct = table === 'product';
     const rows = upserts.map((l) => ({ ...entityRow(l), ...(isProduct ? { product_id: productIdOf(l) } : {}) }));
@@ -104,19 +79,26 @@ export async function writeTopLevelBatch(ctx: WriteContext, table: TopTable, lin
     const reclaiming = await productsReclaimingItems(ctx, unchangedProducts, upserts);
     const changed = new Set<ParsedLine>(upserts);
     const owners = lines.filter((l): l is ParsedUpsert => !l.deleted && (changed.has(l) || reclaiming.has(l.entityId)));
-    if (owners.length) await writeItems(ctx, owners, itemHistory);
+    if (owners.length) await writeItems(ctx, owners);
   }
   if (deletes.length) {
     const ids = deletes.map((d) => d.entityId);
-    await markDeleted(ctx, table, `entity_id = ANY($1::bigint[])`, ids);
+    await markDeleted(ctx, table, ids);
     if (table === 'product') {
-      const items = await markDeleted(ctx, 'item', `product_entity_id = ANY($1::bigint[])`, ids);
+      const items = await liveItemsOf(ctx, ids);
+      await recordBefore(ctx, 'item', new Map(items.map((id) => [id, 'DELETE'])));
+      await markDeleted(ctx, 'item', items);
       ctx.counts.items.deleted += items.length;
-      for (const id of items) itemHistory.set(id, 'DELETE');
     }
   }
-  await recordHistory(ctx, table, history);
-  await recordHistory(ctx, 'item', itemHistory);
+}
+
+/** Live items of products, one index probe per product. */
+async function liveItemsOf(ctx: WriteContext, productIds: string[]): Promise<string[]> {
+  const rows: { entity_id: string }[] = await ctx.runner.query(
+    `SELECT i.entity_id FROM unnest($1::bigint[]) AS p(id)
+       CROSS JOIN LATERAL (SELECT entity_id FROM item WHERE product_entity_id = p.id AND NOT deleted OFFSET 0) i`, [productIds]);
+  return rows.map((r) => String(r.entity_id));
 }
 
 function productIdOf(line: ParsedUpsert): string | null {
@@ -124,13 +106,13 @@ function productIdOf(line: ParsedUpsert): string | null {
   return typeof v === 'string' ? v : v === undefined || v === null ? null : String(v);
 }
 
-/** Marks rows deleted and returns their ids. (TypeORM answers UPDATE/DELETE with [rows, rowCount].) */
-async function markDeleted(ctx: WriteContext, table: TopTable | 'item', where: string, ids: string[]): Promise<string[]> {
-  const [rows]: [{ entity_id: string }[], number] = await ctx.runner.query(
+/** Marks live rows deleted (callers recorded their history first). */
+async function markDeleted(ctx: WriteContext, table: TopTable | 'item', ids: string[]): Promise<void> {
+  if (!ids.length) return;
+  await ctx.runner.query(
     `UPDATE ${table} SET deleted = true, deleted_at = now(), deleted_by_file = $2, source_file = $2, event_id = $3, updated_at = now()
-     WHERE ${where} AND NOT deleted RETURNING entity_id`,
+     WHERE entity_id = ANY($1::bigint[]) AND NOT deleted`,
     [ids, ctx.sourceFile, ctx.eventId]);
-  return rows.map((r) => String(r.entity_id));
 }
 
 /** The resources and links of owners (before they are written again, or when the owners are gone). */
@@ -228,7 +210,8 @@ async function productsReclaimingItems(ctx: WriteContext, unchanged: ParsedUpser
 }
 
 /** Items of changed product lines: upsert the delivered set, mark the ones no longer listed deleted. */
-async function writeItems(ctx: WriteContext, products: ParsedUpsert[], history: Map<string, HistoryOperation>): Promise<void> {
+async function writeItems(ctx: WriteContext, products: ParsedUpsert[]): Promise<void> {
+  const history = new Map<string, HistoryOperation>();
   // An item listed under two products of one batch belongs to the later line.
   const incoming = new Map<string, { item: ParsedItem; productId: string }>();
   for (const p of products) for (const item of p.items) {
@@ -262,6 +245,8 @@ async function writeItems(ctx: WriteContext, products: ParsedUpsert[], history: 
     .filter((s) => !s.deleted && !incoming.has(String(s.entity_id)) && productIds.includes(String(s.product_entity_id)))
     .map((s) => String(s.entity_id));
 
+  for (const id of removed) history.set(id, 'DELETE');
+  await recordBefore(ctx, 'item', history);
   if (changed.length) {
     const rows = changed.map(({ item, productId }) => ({ ...entityRow(item), product_entity_id: productId, sort_order: item.sortOrder }));
     await ctx.runner.query(
@@ -279,9 +264,8 @@ async function writeItems(ctx: WriteContext, products: ParsedUpsert[], history: 
     if (contentChanged.length) await replaceChildren(ctx, 'Item', contentChanged.map((c) => c.item));
   }
   if (removed.length) {
-    const ids = await markDeleted(ctx, 'item', `entity_id = ANY($1::bigint[])`, removed);
-    ctx.counts.items.removed += ids.length;
-    for (const id of ids) history.set(id, 'DELETE');
+    await markDeleted(ctx, 'item', removed);
+    ctx.counts.items.removed += removed.length;
   }
 }
 
@@ -291,13 +275,12 @@ async function writeItems(ctx: WriteContext, products: ParsedUpsert[], history: 
  * so the state equals a fresh load of the file as it is now.
  */
 export async function removeNodesAbsentFrom(ctx: WriteContext, presentIds: string[]): Promise<number> {
-  // TypeORM answers DELETE/UPDATE with [rows, rowCount].
-  const [gone]: [{ entity_id: string }[], number] = await ctx.runner.query(
-    `DELETE FROM channel_node WHERE source_file = $1 AND entity_id <> ALL($2::bigint[]) RETURNING entity_id`,
-    [ctx.sourceFile, presentIds]);
+  const gone: { entity_id: string }[] = await ctx.runner.query(
+    `SELECT entity_id FROM channel_node WHERE source_file = $1 AND entity_id <> ALL($2::bigint[])`, [ctx.sourceFile, presentIds]);
   if (!gone.length) return 0;
   const ids = gone.map((g) => String(g.entity_id));
+  await recordBefore(ctx, 'channel_node', new Map(ids.map((id) => [id, 'DELETE'])));
+  await ctx.runner.query('DELETE FROM channel_node WHERE entity_id = ANY($1::bigint[])', [ids]);
   await deleteChildren(ctx, 'ChannelNode', ids);
-  await recordRemovals(ctx, 'ChannelNode', ids);
-  return gone.length;
+  return ids.length;
 }

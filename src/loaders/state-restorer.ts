@@ -1,10 +1,14 @@
 import { Queryable } from '../db/queryable';
 
 /**
- * Puts the state back to what it was just before event `fromEventId`, using entity_history:
- * only entities changed by valid events from that event on are touched, each set to its latest
- * image from a valid event before it (or removed when it had none). Runs inside the replay's
- * transaction; writes a history row per restored entity under the replay's own event.
+ * Puts the state back to what it was just before event `fromEventId`, using entity_history, an
+ * undo log (src/loaders/history-writer.ts): every entity changed from that event on is set to the
+ * content of its first history row at or after it: the before-image of a change (NULL for an
+ * insert: the entity is removed), or, when `fromEventId` is itself a replay, the image that replay
+ * restored. Rows are in the order the changes happened; the events between an earlier replay and
+ * the event it replayed from are all marked, so the first row at or after a valid event describes
+ * the valid state before it. Runs inside the replay's transaction; writes a history row per
+ * restored entity under the replay's own event, holding what it restored.
  */
 
 export interface RestoreCounts {
@@ -50,19 +54,23 @@ const CHILD_OWNER_MATCH: Record<string, (entityType: string) => string> = {
 };
 
 export async function restoreStateBefore(db: Queryable, fromEventId: string, replayEventId: string, sourceFile: string): Promise<RestoreCounts> {
+  // The entity's rows from the event on, first one kept: the cost follows what changed since then.
   await db.query(`
     CREATE TEMP TABLE replay_target ON COMMIT DROP AS
-    WITH touched AS (
-      SELECT DISTINCT h.entity_type, h.entity_key
-      FROM entity_history h JOIN load_event e ON e.id = h.event_id AND e.replay_date IS NULL
-      WHERE h.event_id >= $1
-    )
-    SELECT t.entity_type, t.entity_key, (
-      SELECT h.content FROM entity_history h JOIN load_event e ON e.id = h.event_id AND e.replay_date IS NULL
-      WHERE h.entity_type = t.entity_type AND h.entity_key = t.entity_key AND h.event_id < $1
-      ORDER BY h.event_id DESC, h.id DESC LIMIT 1
-    ) AS content
-    FROM touched t`, [fromEventId]);
+    SELECT DISTINCT ON (h.entity_type, h.entity_key) h.entity_type, h.entity_key, h.content
+    FROM entity_history h WHERE h.event_id >= $1
+    ORDER BY h.entity_type, h.entity_key, h.id`, [fromEventId]);
+
+  // Downstream systems that sync through `changes` must hear about entities a replay put back. A
+  // replay's own rows keep the image it restored (not the one before it, as other rows do): what
+  // was there before a replay is the excursion it undoes, and nothing ever needs it again, while a
+  // replay from this replay's event needs exactly what it restored.
+  await db.query(`
+    INSERT INTO entity_history (event_id, entity_type, entity_key, operation, changed_at, source_file, content)
+    SELECT $1, r.entity_type, r.entity_key,
+      CASE WHEN r.content IS NULL OR coalesce((r.content ->> 'deleted')::boolean, false) THEN 'DELETE' ELSE 'UPDATE' END,
+      now(), $2, r.content
+    FROM replay_target r ORDER BY r.entity_type, r.entity_key`, [replayEventId, sourceFile]);
 
   for (const { entityType, table, children } of OWNED) {
     for (const child of children) {
@@ -85,16 +93,9 @@ export async function restoreStateBefore(db: Queryable, fromEventId: string, rep
     SELECT (jsonb_populate_record(NULL::attribute_definition, r.content)).*
     FROM replay_target r WHERE r.entity_type = 'AttributeDefinition' AND r.content IS NOT NULL`);
 
-  // Downstream systems that sync through `changes` must hear about entities a replay put back.
-  await db.query(`
-    INSERT INTO entity_history (event_id, entity_type, entity_key, operation, changed_at, source_file, content)
-    SELECT $1, r.entity_type, r.entity_key,
-      CASE WHEN r.content IS NULL OR coalesce((r.content ->> 'deleted')::boolean, false) THEN 'DELETE' ELSE 'UPDATE' END,
-      now(), $2, r.content
-    FROM replay_target r ORDER BY r.entity_type, r.entity_key`, [replayEventId, sourceFile]);
-
   const rows: { entity_type: string; restored: number; removed: number }[] = await db.query(`
     SELECT entity_type, count(*) FILTER (WHERE content IS NOT NULL)::int AS restored, count(*) FILTER (WHERE content IS NULL)::int AS removed
     FROM replay_target GROUP BY entity_type ORDER BY entity_type`);
   return Object.fromEntries(rows.map((r) => [r.entity_type, { restored: r.restored, removed: r.removed }]));
 }
+

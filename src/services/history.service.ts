@@ -1,6 +1,8 @@
 import { BusinessUnit } from '../db/business-unit';
 import { Database } from '../db/database';
+import { Queryable } from '../db/queryable';
 import { badInput } from '../errors/domain-error';
+import { HistoryTable, currentImages } from '../loaders/history-writer';
 import { checkPageSize, decodeCursor, encodeCursor } from './pagination';
 
 export type ChangeOperation = 'INSERT' | 'UPDATE' | 'DELETE';
@@ -36,18 +38,29 @@ const toRow = (r: Record<string, any>): HistoryRow => ({ // eslint-disable-line 
 export class HistoryService {
   constructor(private readonly db: Database) {}
 
-  /** The latest `first` versions of each entity, newest first. */
+  /**
+   * The latest `first` valid versions of each entity, newest first, each with the content after
+   * its change. The history keeps before-images (an undo log), so that is the next row's
+   * before-image (replayed rows included: they happened), or the current row for the latest.
+   */
   async versions(bu: BusinessUnit, entityType: string, keys: readonly string[], first: number): Promise<Map<string, HistoryRow[]>> {
     const size = checkPageSize(first, 20);
-    const rows = await this.db.withBu(bu, (m) => m.query(`
-      SELECT * FROM (
-        SELECT h.*, row_number() OVER (PARTITION BY h.entity_key ORDER BY h.event_id DESC, h.id DESC) AS rn
-        FROM entity_history h ${VALID}
-        WHERE h.entity_type = $1 AND h.entity_key = ANY($2::text[])
-      ) v WHERE v.rn <= $3 ORDER BY v.entity_key, v.rn`, [entityType, keys, size]), { readOnly: true });
-    const out = new Map<string, HistoryRow[]>(keys.map((k) => [k, []]));
-    for (const r of rows) out.get(r.entity_key)?.push(toRow(r));
-    return out;
+    return this.db.withBu(bu, async (m) => {
+      const rows: (Record<string, any> & { after: unknown; latest: boolean })[] = await m.query(`
+        SELECT * FROM (
+          SELECT v.*, row_number() OVER (PARTITION BY v.entity_key ORDER BY v.event_id DESC, v.id DESC) AS rn FROM (
+            SELECT h.id, h.event_id, h.entity_type, h.entity_key, h.operation, h.changed_at, h.source_file,
+              lead(h.content) OVER w AS after, lead(h.id) OVER w IS NULL AS latest, e.replay_date IS NULL AS valid
+            FROM entity_history h JOIN load_event e ON e.id = h.event_id
+            WHERE h.entity_type = $1 AND h.entity_key = ANY($2::text[])
+            WINDOW w AS (PARTITION BY h.entity_key ORDER BY h.id)) v
+          WHERE v.valid) x
+        WHERE x.rn <= $3 ORDER BY x.entity_key, x.rn`, [entityType, keys, size]);
+      const current = await currentContent(m, entityType, rows.filter((r) => r.latest).map((r) => r.entity_key));
+      const out = new Map<string, HistoryRow[]>(keys.map((k) => [k, []]));
+      for (const r of rows) out.get(r.entity_key)?.push(toRow({ ...r, content: r.latest ? current.get(r.entity_key) ?? null : r.after }));
+      return out;
+    }, { readOnly: true, isolation: 'REPEATABLE READ' });
   }
 
   /** Changes in event order after an event and/or since a time, cursor-paged. */
@@ -74,4 +87,16 @@ export class HistoryService {
       pageInfo: { hasNextPage: rows.length > size, endCursor: nodes.length ? encodeCursor(nodes[nodes.length - 1].id) : (after ?? null) },
     };
   }
+}
+
+const TABLES: Record<string, HistoryTable> = { Product: 'product', Item: 'item', ChannelNode: 'channel_node' };
+
+/** The current stored image of entities (the content after their latest change). */
+async function currentContent(m: Queryable, entityType: string, keys: string[]): Promise<Map<string, Record<string, unknown>>> {
+  if (!keys.length) return new Map();
+  if (entityType !== 'AttributeDefinition') return currentImages(m, TABLES[entityType], keys);
+  const rows: { key: string; image: Record<string, unknown> }[] = await m.query(
+    `SELECT d.entity_type_id || '/' || d.attribute_id AS key, to_jsonb(d) AS image FROM attribute_definition d
+     WHERE d.entity_type_id || '/' || d.attribute_id = ANY($1::text[])`, [keys]);
+  return new Map(rows.map((r) => [r.key, r.image]));
 }

@@ -284,12 +284,15 @@ describe('a line the parser accepts but PostgreSQL or the loader could not take 
     await expect(h.pass()).resolves.toEqual({ status: 'done', applied: 1 });
     expect(await ids(h)).toEqual([1]);
     expect((await h.q('SELECT reason FROM quarantined_line'))).toEqual([{ reason: 'nested deeper than 1000 levels (LOAD_MAX_NESTING_DEPTH)' }]);
-    const [history] = await h.q(`SELECT jsonb_typeof(content->'attributes'->'Deep') AS t FROM entity_history WHERE entity_key = '1'`);
-    expect(history).toEqual({ t: 'array' });
     h.product(F2, [deepLine(1, 998)]);
     await expect(h.pass()).resolves.toEqual({ status: 'done', applied: 1 });
     const [second] = (await h.events()).filter((e) => e.event_type === 'file_complete').slice(-1);
     expect(second).toMatchObject({ records_unchanged: 1, records_quarantined: 0 });
+    // An update keeps the image from before it in the history (the insert kept none): the deep value.
+    h.product(F3, [deepLine(1, 998).replace('"EntityTypeId"', '"FieldSetId": "changed", "EntityTypeId"')]);
+    await expect(h.pass()).resolves.toEqual({ status: 'done', applied: 1 });
+    const history = await h.q(`SELECT operation, jsonb_typeof(content->'attributes'->'Deep') AS t FROM entity_history WHERE entity_key = '1' ORDER BY id`);
+    expect(history).toEqual([{ operation: 'INSERT', t: null }, { operation: 'UPDATE', t: 'array' }]);
   });
 
   it('quarantines a ProductId or link text longer than PostgreSQL can index (it would fail the whole batch)', async () => {
