@@ -1,5 +1,9 @@
 import { deleteLine, jsonl, nodeLine, productLine } from '../support/bucket-factory';
+import { BusinessUnitLoader } from '../../src/loaders/business-unit-loader';
+import { LocalSource } from '../../src/loaders/local-source';
 import { LoaderHarness, attributeFile, loaderHarness, productName } from '../support/loader-harness';
+import { loaderLimits } from '../support/loader-limits';
+import { silentLogger } from '../support/silent-logger';
 
 /** docs/loading-and-replay.md "Replay": named scenarios; each ends equal to a fresh load of the source. */
 
@@ -204,6 +208,31 @@ describe('full snapshots', () => {
       expect(part2).toMatchObject({ records_inserted: 1, records_updated: 1, records_deleted: 0 });
       const live = await h.q('SELECT entity_id FROM product WHERE NOT deleted ORDER BY entity_id');
       expect(live.map((r) => r.entity_id)).toEqual(['1', '2', '3', '4', '9']);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('count the parts before them whoever applied those: a restart between parts, a replay that undid a part', async () => {
+    const h = await loaderHarness();
+    try {
+      h.product(productName('20260401000000'), [1, 2, 3, 4, 5].map((id) => p(id, 'a')));
+      h.product('ecommerce_full_20260405000000_001.jsonl', [p(1, 'full'), p(2, 'full')]);
+      await expect(h.pass()).resolves.toEqual({ status: 'done', applied: 2 });
+      // Part 2 comes after a restart: a new process, with nothing of the first one in memory.
+      h.product('ecommerce_full_20260405000000_002.jsonl', [p(3, 'full')]);
+      const restarted = new BusinessUnitLoader(h.t.db, new LocalSource(h.bucket.root), { loader: loaderLimits() }, silentLogger());
+      await expect(restarted.loadOnce(h.bu())).resolves.toEqual({ status: 'done', applied: 1 });
+      const lastPart = async () => (await h.events()).filter((e) => e.event_type === 'file_complete').at(-1)!.metadata.absentFromSnapshot;
+      expect(await lastPart()).toMatchObject({ count: 2, ids: ['4', '5'], productsInSnapshot: 3 });
+
+      // inRiver resends part 1 without product 2; the replay re-applies both parts: the undone version of part 1 no longer counts.
+      h.product('ecommerce_full_20260405000000_001.jsonl', [p(1, 'again')]);
+      const blocked = await restarted.loadOnce(h.bu());
+      expect(blocked).toMatchObject({ status: 'blocked' });
+      await h.replay(/Replay from event (\d+)/.exec(blocked.message!)![1], 'part 1 resent');
+      await expect(restarted.loadOnce(h.bu())).resolves.toEqual({ status: 'done', applied: 2 });
+      expect(await lastPart()).toMatchObject({ count: 3, ids: ['2', '4', '5'], productsInSnapshot: 2 });
     } finally {
       await h.close();
     }
