@@ -1,4 +1,5 @@
 import { Queryable } from '../db/queryable';
+import { badInput } from '../errors/domain-error';
 
 /**
  * Puts the state back to what it was just before event `fromEventId`, using entity_history:
@@ -63,6 +64,25 @@ export async function restoreStateBefore(db: Queryable, fromEventId: string, rep
       ORDER BY h.event_id DESC, h.id DESC LIMIT 1
     ) AS content
     FROM touched t`, [fromEventId]);
+
+  // An entity without an image before the event is removed: right when the history shows its creation (an INSERT, of
+  // any validity), or when nothing existed yet (the BU's first event). An entity whose history begins with an UPDATE
+  // was stored before the history was kept (a database written before migration 0002; 0007 recorded its image then):
+  // how it was before that point is not known, and removing it would lose it. Refused, changing nothing.
+  const unknown: { entity_type: string; entity_key: string; first_event: string }[] = await db.query(`
+    SELECT r.entity_type, r.entity_key, f.event_id::text AS first_event
+    FROM replay_target r CROSS JOIN LATERAL (
+      SELECT h.operation, h.event_id FROM entity_history h
+      WHERE h.entity_type = r.entity_type AND h.entity_key = r.entity_key ORDER BY h.event_id, h.id LIMIT 1) f
+    WHERE r.content IS NULL AND f.operation <> 'INSERT' AND $1::bigint > (SELECT min(id) FROM load_event)
+    ORDER BY f.event_id DESC, r.entity_type, r.entity_key`, [fromEventId]);
+  if (unknown.length) {
+    const named = unknown.slice(0, 3).map((u) => `${u.entity_type} ${u.entity_key}`).join(', ');
+    throw badInput(`cannot replay from event ${fromEventId}: ${unknown.length} entit${unknown.length === 1 ? 'y was' : 'ies were'} `
+      + `stored before this database kept history (${named}${unknown.length > 3 ? ' …' : ''}), and how they were before event `
+      + `${unknown[0].first_event} is not known. Replay from a later event than ${unknown[0].first_event}, or from the first event `
+      + 'of the business unit (a rebuild from the source). Nothing was changed.');
+  }
 
   for (const { entityType, table, children } of OWNED) {
     for (const child of children) {
