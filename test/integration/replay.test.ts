@@ -1,8 +1,12 @@
-import { deleteLine, jsonl, nodeLine, productLine } from '../support/bucket-factory';
+import fs from 'node:fs';
+import path from 'node:path';
 import { BusinessUnitLoader } from '../../src/loaders/business-unit-loader';
+import { loaderLockHolder } from '../../src/loaders/bu-lock';
 import { LocalSource } from '../../src/loaders/local-source';
-import { LoaderHarness, attributeFile, loaderHarness, productName } from '../support/loader-harness';
+import { deleteLine, jsonl, nodeLine, productLine } from '../support/bucket-factory';
+import { LoaderHarness, attributeFile, loaderHarness, productKey, productName } from '../support/loader-harness';
 import { loaderLimits } from '../support/loader-limits';
+import { lockGate, until } from '../support/lock-gate';
 import { silentLogger } from '../support/silent-logger';
 
 /** docs/loading-and-replay.md "Replay": named scenarios; each ends equal to a fresh load of the source. */
@@ -141,6 +145,87 @@ describe('replay scenarios', () => {
     await expect(h.replay('abc', 'x')).rejects.toThrow(/must be a load event id/);
     await expect(h.replay(third.start_event_id, '  ')).rejects.toThrow(/needs a reason/);
     expect({ state: await h.state(), events: await h.events() }).toEqual(before);
+  });
+});
+
+describe('a replay requested while a load runs', () => {
+  it('waits for the lock while the load holds it, then proceeds and replays what the load committed', async () => {
+    const h = await loaderHarness();
+    const gate = await lockGate(h.t.url);
+    try {
+      h.product(productName('20260401000000'), [p(1, 'a'), p(2, 'a')]);
+      await expect(h.pass()).resolves.toEqual({ status: 'done', applied: 1 });
+      const [first] = await completes(h);
+      h.product(productName('20260402000000'), [p(1, 'b'), p(3, 'b')]);
+      // The load stops mid-file at a gate the test opens: it holds the BU's lock as long as the test needs.
+      await h.ownerQ(`CREATE FUNCTION held() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN ${gate.waitSql}; RETURN NULL; END $$`);
+      await h.ownerQ(`CREATE TRIGGER held AFTER INSERT OR UPDATE ON product FOR EACH STATEMENT EXECUTE FUNCTION held()`);
+      const load = h.pass();
+      await gate.waiting();
+      const holder = await loaderLockHolder(h.t.db, h.bu());
+      expect(holder).toMatchObject({ applicationName: expect.stringMatching(/^pim-accumulator: bak loader since /) });
+
+      let settled = false;
+      const replay = h.replay(first.start_event_id, 'while a load runs');
+      void replay.then(() => { settled = true; }, () => { settled = true; });
+      // It asks for the lock again and again (pg_try_advisory_lock, every 200 ms): seen from pg_stat_activity, not assumed after a while.
+      const asked = new Set<string>();
+      await until('the replay to ask for the lock three times', async () => {
+        const rows = await h.t.db.query<{ query_start: Date }>(
+          `SELECT query_start FROM pg_stat_activity WHERE pid <> $1 AND datname = current_database() AND query LIKE 'SELECT pg_try_advisory_lock(%'`,
+          [holder!.pid]);
+        for (const r of rows) asked.add(r.query_start.toISOString());
+        return asked.size >= 3;
+      });
+      expect(settled).toBe(false);
+
+      await gate.open();
+      await expect(load).resolves.toEqual({ status: 'done', applied: 1 });
+      const out = await replay;
+      // After the load committed: the second file's start and complete are marked too, and the replay's event comes after them.
+      expect(out.markedEvents).toBe(4);
+      const [, second] = (await h.events()).filter((e) => e.event_type === 'file_complete');
+      expect(Number(out.replayEventId)).toBeGreaterThan(Number(second.id));
+      expect(await h.q('SELECT count(*)::int AS n FROM product')).toEqual([{ n: 0 }]);
+      await h.ownerQ('DROP TRIGGER held ON product');
+      await expect(h.pass()).resolves.toEqual({ status: 'done', applied: 2 });
+      await expectEqualToFreshLoad(h);
+    } finally {
+      await gate.open();
+      await gate.close();
+      await h.close();
+    }
+  });
+});
+
+describe('a file deleted from the source after it was applied (docs/loading-and-replay.md "A file deleted from the source")', () => {
+  it('changes nothing until a replay from before it, which rebuilds without it; a replay from after it keeps it', async () => {
+    const h = await loaderHarness();
+    try {
+      await seed(h);
+      const [, , , second, third] = await completes(h);
+      const secondKey = productKey('BAK', productName('20260402000000'));
+      expect(second.source_key).toBe(secondKey);
+      const before = { state: await h.state(), events: await h.events() };
+      fs.rmSync(path.join(h.bucket.root, secondKey));
+      // Nothing pending, nothing undone, no event: the state keeps what the file applied.
+      await expect(h.pass()).resolves.toEqual({ status: 'done', applied: 0 });
+      expect({ state: await h.state(), events: await h.events() }).toEqual(before);
+      expect(await h.q('SELECT deleted FROM product WHERE entity_id = 4')).toEqual([{ deleted: false }]); // the product only it brought stays
+      // A replay from after it: the file is still applied.
+      await h.replay(third.start_event_id, 'after the deleted file');
+      await expect(h.pass()).resolves.toEqual({ status: 'done', applied: 1 });
+      expect(await h.state()).toEqual(before.state);
+      expect(await h.completed()).toContain(secondKey);
+      // A replay from before it: the files the source holds now are applied, without it; as a fresh load of the source.
+      await h.replay(second.start_event_id, 'before the deleted file');
+      await expect(h.pass()).resolves.toEqual({ status: 'done', applied: 1 });
+      expect(await h.completed()).not.toContain(secondKey);
+      expect(await h.q('SELECT deleted FROM product WHERE entity_id = 4')).toEqual([]);
+      await expectEqualToFreshLoad(h);
+    } finally {
+      await h.close();
+    }
   });
 });
 
