@@ -18,6 +18,8 @@ export const RUNTIME_ACCESS: Readonly<Record<string, Access>> = {
   load_event: 'replay-marks',
   entity_history: 'append',
   quarantined_line: 'append',
+  // The products of each full-snapshot part, written with its file_complete.
+  snapshot_part: 'append',
   // The accumulated state, rewritten by every load and restored by replays.
   product: 'read-write',
   item: 'read-write',

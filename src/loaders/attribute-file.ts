@@ -1,5 +1,5 @@
 import { hasLoneSurrogate, hashOf } from './entity-line';
-import { indexedTextProblem } from './json-limits';
+import { hasNulEscape, indexedTextProblem } from './json-limits';
 
 /** Parsing SHARED/AttributeFile.json and checking delivered values against it. Pure. */
 
@@ -83,7 +83,7 @@ export function parseAttributeFile(value: unknown): AttributeFileResult {
  * was checked when it was read, so walking an entry cannot overflow the stack.
  */
 function unstorable(value: unknown): string | null {
-  if (JSON.stringify(value).includes('\\u0000')) return 'contains \\u0000, which PostgreSQL cannot store in text or JSONB';
+  if (hasNulEscape(JSON.stringify(value))) return 'contains \\u0000, which PostgreSQL cannot store in text or JSONB';
   if (hasLoneSurrogate(value)) return 'contains a lone UTF-16 surrogate (e.g. \\ud800 without its pair), which PostgreSQL cannot store in JSONB';
   return null;
 }

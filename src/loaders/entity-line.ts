@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { deeperThan, indexedTextProblem, isStackOverflow, nestingReason } from './json-limits';
+import { deeperThan, hasNulEscape, indexedTextProblem, isStackOverflow, nestingReason } from './json-limits';
 
 /** Parsing one delivered line into the shapes the loader stores. Pure: no I/O. */
 
@@ -209,7 +209,7 @@ const TOO_DEEP_TO_PROCESS = 'nested too deeply to process (a recursive step ran 
  * `maxNestingDepth` (LOAD_MAX_NESTING_DEPTH) is checked on the text before anything walks the value.
  */
 export function parseEntityLine(text: string, maxNestingDepth: number): LineResult {
-  if (text.includes('\\u0000')) return { ok: false, reason: 'contains \\u0000, which PostgreSQL cannot store in text or JSONB' };
+  if (hasNulEscape(text)) return { ok: false, reason: 'contains \\u0000, which PostgreSQL cannot store in text or JSONB' };
   if (deeperThan(text, maxNestingDepth) >= 0) return { ok: false, reason: nestingReason(maxNestingDepth) };
   let value: unknown;
   try {

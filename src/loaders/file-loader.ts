@@ -55,12 +55,6 @@ export class FileLoader {
   ) {}
 
   /**
-   * Per BU (schema): products seen in the parts of the full snapshot being loaded, only its latest
-   * snapshot kept. One loader serves every BU, and passes of several BUs run at the same time.
-   */
-  private readonly snapshots = new Map<string, { id: string; seen: Set<string> }>();
-
-  /**
    * Runs on the caller's connection, the one holding the BU's loader lock: a pass then needs a
    * single pooled connection, so passes of several BUs cannot exhaust a small pool waiting on each other.
    */
@@ -78,7 +72,7 @@ export class FileLoader {
         const readBefore = await rowsReadSoFar(runner);
         const ctx: WriteContext = { runner, eventId: completeId, sourceFile: file.uri, counts: run.counts };
         if (file.kind === 'attributes') await this.applyAttributeFile(ctx, run);
-        else await this.applyLines(bu, ctx, run, log);
+        else await this.applyLines(ctx, run, log);
         run.checkBadLineLimit();
         const metadata = {
           ...run.metadata(), durationMs: Date.now() - started, ...(await membershipCheck(runner, file, run.entityIds)),
@@ -123,18 +117,26 @@ export class FileLoader {
   /**
    * Products stored but in no part of this full snapshot so far: counted and listed, never
    * deleted (a partial snapshot must not wipe a catalogue). Parts share folder and timestamp;
-   * the figure on the last part applied is the snapshot's.
+   * the figure on the last part applied is the snapshot's. The parts before this one are read
+   * from the database (snapshot_part, only those whose event is valid), not from memory: a
+   * restart, a crash or another copy of the service between two parts, or a replay that undid
+   * some, must not change what a part reports.
    */
-  private async absentFromSnapshot(bu: BusinessUnit, ctx: WriteContext, file: PlannedFile, seen: Set<string>): Promise<Record<string, unknown>> {
-    const id = `${file.key.slice(0, file.key.lastIndexOf('/'))}|${file.timestamp}`;
-    let snapshot = this.snapshots.get(bu.schema);
-    if (snapshot?.id !== id) this.snapshots.set(bu.schema, (snapshot = { id, seen: new Set() }));
-    for (const entityId of seen) snapshot.seen.add(entityId);
+  private async absentFromSnapshot(ctx: WriteContext, file: PlannedFile, seen: Set<string>): Promise<Record<string, unknown>> {
+    const snapshot = `${file.key.slice(0, file.key.lastIndexOf('/'))}|${file.timestamp}`;
+    const earlier: { entity_ids: string[] }[] = await ctx.runner.query(
+      `SELECT s.entity_ids FROM snapshot_part s JOIN load_event e ON e.id = s.event_id
+       WHERE s.snapshot = $1 AND e.replay_date IS NULL`, [snapshot]);
+    const inSnapshot = new Set(seen);
+    for (const part of earlier) for (const id of part.entity_ids) inSnapshot.add(String(id));
+    // Kept with this part's file_complete (same transaction): the next part counts it, whoever applies that one.
+    await ctx.runner.query('INSERT INTO snapshot_part (event_id, snapshot, entity_ids) VALUES ($1, $2, $3::bigint[])',
+      [ctx.eventId, snapshot, [...seen]]);
     const [row] = await ctx.runner.query(
       `SELECT count(*)::int AS count, (array_agg(entity_id ORDER BY entity_id))[1:$2] AS ids
        FROM product WHERE NOT deleted AND entity_id <> ALL($1::bigint[])`,
-      [[...snapshot.seen], ABSENT_LISTED]);
-    return { count: row.count, ids: (row.ids ?? []).map(String), listedUpTo: ABSENT_LISTED, productsInSnapshot: snapshot.seen.size };
+      [[...inSnapshot], ABSENT_LISTED]);
+    return { count: row.count, ids: (row.ids ?? []).map(String), listedUpTo: ABSENT_LISTED, productsInSnapshot: inSnapshot.size };
   }
 
   private async applyAttributeFile(ctx: WriteContext, run: FileRun): Promise<void> {
@@ -156,19 +158,19 @@ export class FileLoader {
     await writeAttributeDefinitions(ctx, parsed.definitions);
   }
 
-  private async applyLines(bu: BusinessUnit, ctx: WriteContext, run: FileRun, log: Logger): Promise<void> {
+  private async applyLines(ctx: WriteContext, run: FileRun, log: Logger): Promise<void> {
     const report = new AttributeReport(await readAttributeSchema(ctx.runner));
     run.report = report;
     const stream = await this.source.open(run.file.key);
     try {
-      await this.readAndWrite(bu, ctx, run, log, new LineReader(stream, { gzip: gzipFor(run.file.key), maxLineBytes: this.limits.maxLineBytes }), report);
+      await this.readAndWrite(ctx, run, log, new LineReader(stream, { gzip: gzipFor(run.file.key), maxLineBytes: this.limits.maxLineBytes }), report);
     } finally {
       // A failed file stops being read half-way: its handle (or S3 response) is let go, not leaked.
       stream.destroy();
     }
   }
 
-  private async readAndWrite(bu: BusinessUnit, ctx: WriteContext, run: FileRun, log: Logger, reader: LineReader, report: AttributeReport): Promise<void> {
+  private async readAndWrite(ctx: WriteContext, run: FileRun, log: Logger, reader: LineReader, report: AttributeReport): Promise<void> {
     const table = run.file.kind === 'product' ? 'product' : 'channel_node';
     const expectedType = ENTITY_TYPE[run.file.kind];
     let batch: ParsedLine[] = [];
@@ -251,7 +253,7 @@ export class FileLoader {
     await flush();
     await writing;
     if (table === 'channel_node') run.counts.removedAbsent += await removeNodesAbsentFrom(ctx, [...run.entityIds]);
-    if (run.file.full) run.absentFromSnapshot = await this.absentFromSnapshot(bu, ctx, run.file, run.entityIds);
+    if (run.file.full) run.absentFromSnapshot = await this.absentFromSnapshot(ctx, run.file, run.entityIds);
     run.sha256 = reader.sha256();
     run.bytes = reader.bytesRead();
   }

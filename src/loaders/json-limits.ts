@@ -18,6 +18,18 @@ export const MAX_NESTING_DEPTH_CEILING = 1000;
  */
 export const MAX_INDEXED_TEXT_BYTES = 1024;
 
+/**
+ * A \u0000 escape in JSON text: a NUL, which PostgreSQL stores in neither text nor jsonb. Only an
+ * escape that is not itself the end of an escaped backslash: "C:\\u0000" is a backslash followed
+ * by the text u0000, which PostgreSQL stores (an even run of backslashes before the u is text).
+ */
+const NUL_ESCAPE = /(?<!\\)(?:\\\\)*\\u0000/;
+
+/** Whether `jsonText` (a line, or JSON.stringify of a value) holds a NUL. */
+export function hasNulEscape(jsonText: string): boolean {
+  return jsonText.includes('u0000') && NUL_ESCAPE.test(jsonText);
+}
+
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const OPEN_BRACE = 0x7b;

@@ -1,4 +1,5 @@
 import { Queryable } from '../db/queryable';
+import { badInput } from '../errors/domain-error';
 
 /**
  * Puts the state back to what it was just before event `fromEventId`, using entity_history, an
@@ -57,9 +58,25 @@ export async function restoreStateBefore(db: Queryable, fromEventId: string, rep
   // The entity's rows from the event on, first one kept: the cost follows what changed since then.
   await db.query(`
     CREATE TEMP TABLE replay_target ON COMMIT DROP AS
-    SELECT DISTINCT ON (h.entity_type, h.entity_key) h.entity_type, h.entity_key, h.content
+    SELECT DISTINCT ON (h.entity_type, h.entity_key) h.entity_type, h.entity_key, h.content, h.operation, h.event_id
     FROM entity_history h WHERE h.event_id >= $1
     ORDER BY h.entity_type, h.entity_key, h.id`, [fromEventId]);
+
+  // A row whose before-image is not known: an UPDATE without one. Only entities stored before the
+  // history was kept have such a row (a database written before migration 0002: 0007 and 0009 give
+  // each its first row that way): removing them would lose them, and how they were is not known.
+  // Refused, changing nothing, unless E is the BU's first event (a rebuild from the source).
+  const unknown: { entity_type: string; entity_key: string; event_id: string }[] = await db.query(`
+    SELECT r.entity_type, r.entity_key, r.event_id::text AS event_id FROM replay_target r
+    WHERE r.content IS NULL AND r.operation = 'UPDATE' AND $1::bigint > (SELECT min(id) FROM load_event)
+    ORDER BY r.event_id DESC, r.entity_type, r.entity_key`, [fromEventId]);
+  if (unknown.length) {
+    const named = unknown.slice(0, 3).map((u) => `${u.entity_type} ${u.entity_key}`).join(', ');
+    throw badInput(`cannot replay from event ${fromEventId}: ${unknown.length} entit${unknown.length === 1 ? 'y was' : 'ies were'} `
+      + `stored before this database kept history (${named}${unknown.length > 3 ? ' …' : ''}), and how they were before event `
+      + `${unknown[0].event_id} is not known. Replay from a later event than ${unknown[0].event_id}, or from the first event `
+      + 'of the business unit (a rebuild from the source). Nothing was changed.');
+  }
 
   // Downstream systems that sync through `changes` must hear about entities a replay put back. A
   // replay's own rows keep the image it restored (not the one before it, as other rows do): what

@@ -4,8 +4,10 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { embeddedPostgres } from '../../src/db/embedded-postgres';
 import { TempBucket, productLine } from '../support/bucket-factory';
-import { CliResult, buildCommands, runCommand, stdoutJson } from '../support/cli-process';
-import { PROJECT_ROOT, TestDatabase, createTestDatabase } from '../support/test-database';
+import { readMigrations } from '../../src/db/migrations-runner';
+import { CliResult, RunningCommand, buildCommands, runCommand, startCommand, stdoutJson } from '../support/cli-process';
+import { until } from '../support/lock-gate';
+import { MIGRATIONS_DIR, PROJECT_ROOT, TestDatabase, createTestDatabase } from '../support/test-database';
 
 /**
  * Every command × outcome of the README's exit-code table, through real child processes, with the
@@ -265,4 +267,42 @@ describe.each(['embedded', 'external'] as const)('commands and their exit codes,
       }
     });
   });
+});
+
+describe('migrate, two processes at once on a new database', () => {
+  it('applies each migration once: for each business unit one process applies them, the other finds them done; both exit 0', async () => {
+    const db = await createTestDatabase(['bak', 'gem'], { migrationsDir: null });
+    const holder = new Client({ connectionString: db.ownerUrl });
+    await holder.connect();
+    const key = 'pim-accumulator:migrate:inriver_bak';
+    const commands: RunningCommand[] = [];
+    try {
+      // Taken here first: both processes wait at BAK's migration lock, so they surely migrate at the same time.
+      await holder.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [key]);
+      const env = {
+        BUSINESS_UNITS: 'bak,gem', SOURCE_URL: `file://${path.join(PROJECT_ROOT, 'samples', 'bucket')}`,
+        DATABASE_URL: db.url, MIGRATION_DATABASE_URL: db.ownerUrl, LOG_LEVEL: 'info',
+      };
+      commands.push(startCommand(build.dir, 'migrate', [], env), startCommand(build.dir, 'migrate', [], env));
+      await until('both migrate commands to wait for the lock', async () => (await holder.query(
+        `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 AND NOT granted
+           AND ((classid::bigint << 32) | objid::bigint) = hashtextextended($1, 0)`, [key])).rows[0].n === 2, 60_000);
+      await holder.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key]);
+      const codes = await Promise.all(commands.map((c) => c.exited));
+      expect({ codes, stderr: commands.map((c) => c.stderr()) }).toEqual({ codes: [0, 0], stderr: commands.map((c) => c.stderr()) });
+      const all = readMigrations(MIGRATIONS_DIR).map((m) => m.name);
+      for (const bu of ['bak (inriver_bak)', 'gem (inriver_gem)']) {
+        const lines = commands.map((c) => c.stdout().split('\n').find((l) => l.startsWith(bu)));
+        expect(lines.sort()).toEqual([`${bu}: applied ${all.join(', ')}`, `${bu}: up to date`]);
+      }
+      for (const schema of ['inriver_bak', 'inriver_gem']) {
+        const { rows } = await holder.query(`SELECT version, count(*)::int AS n FROM ${schema}.schema_migration GROUP BY 1 ORDER BY 1`);
+        expect(rows).toEqual(readMigrations(MIGRATIONS_DIR).map((m) => ({ version: m.version, n: 1 })));
+      }
+    } finally {
+      for (const c of commands) if (c.child.exitCode === null) c.child.kill('SIGKILL');
+      await holder.end();
+      await db.close();
+    }
+  }, 90_000);
 });

@@ -22,6 +22,7 @@ describe('export jobs', () => {
   let dir: string;
   let duringSnapshot: (() => Promise<void>) | null = null;
   let afterFile: ((uri: string) => Promise<void>) | null = null;
+  let everySnapshot: ((job: { id: string }) => Promise<void>) | null = null;
   const q = (sql: string, params: unknown[] = []) => t.db.withBu(t.bu('bak'), (m) => m.query(sql, params));
 
   beforeAll(async () => {
@@ -33,10 +34,11 @@ describe('export jobs', () => {
       // "Several copies" queues six jobs at once (the bound itself: export-queue.test.ts).
       env: { EXPORT_MAX_QUEUED: '6' },
       exportHooks: {
-        afterSnapshot: async () => {
+        afterSnapshot: async (job) => {
           const fn = duringSnapshot;
           duringSnapshot = null;
           await fn?.();
+          await everySnapshot?.(job);
         },
         afterFile: async (_job, file) => afterFile?.(file.uri),
       },
@@ -163,9 +165,13 @@ describe('export jobs', () => {
       expect(retried.warnings).toEqual(['attempt 1 was interrupted (its process stopped); queued again']);
       const failed = await waitForJob(s.gql, 'bak', exhausted);
       expect(failed).toMatchObject({ status: 'FAILED', error: 'interrupted 3 times (its process stopped each time); not retried again' });
-      await new Promise((r) => setTimeout(r, 600));
-      const [row] = await q('SELECT status FROM export_job WHERE id = $1', [live]);
-      expect(row.status).toBe('RUNNING');
+      // A recovery scan looks at every RUNNING job: the one that queued `dead` again saw `live` too. One more
+      // interrupted job, inserted now and queued again by a later scan, shows that later scans leave it alone as well.
+      const later = await insert(1);
+      await expect(waitForJob(s.gql, 'bak', later)).resolves.toMatchObject({ status: 'SUCCEEDED', attempts: 2 });
+      // Untouched: a job queued again would have another worker and attempt (its status alone could read RUNNING again).
+      expect(await q('SELECT status, attempts, worker, warnings FROM export_job WHERE id = $1', [live]))
+        .toEqual([{ status: 'RUNNING', attempts: 1, worker: 'live-host:1', warnings: [] }]);
     } finally {
       await other.end();
     }
@@ -173,8 +179,25 @@ describe('export jobs', () => {
     await expect(waitForJob(s.gql, 'bak', live)).resolves.toMatchObject({ status: 'SUCCEEDED', attempts: 2 });
   });
 
-  it('several copies of the service share the queue: each job runs exactly once', async () => {
-    const second = await startTestServer(t, { bucketDir: bucket.root, exportUrl: pathToFileURL(dir).href, env: { EXPORT_MAX_QUEUED: '6' } });
+  it('several copies of the service share the queue: each job runs exactly once, and both copies run jobs', async () => {
+    // Both copies run in this process (one worker id): which copy ran a job is recorded by its hook.
+    const ranBy = new Map<string, string[]>();
+    const copies = new Set<string>();
+    let bothStarted!: () => void;
+    const barrier = new Promise<void>((resolve) => { bothStarted = resolve; });
+    // Bounded, once: a copy that never takes a job fails the test below instead of hanging it.
+    const giveUp = new Promise((resolve) => setTimeout(resolve, 15_000).unref());
+    const hook = (copy: string) => async (job: { id: string }) => {
+      ranBy.set(String(job.id), [...(ranBy.get(String(job.id)) ?? []), copy]);
+      copies.add(copy);
+      if (copies.size === 2) bothStarted();
+      // A copy's first job waits until the other copy runs one too: the queue is shared, not drained by the quicker copy.
+      await Promise.race([barrier, giveUp]);
+    };
+    everySnapshot = hook('first');
+    const second = await startTestServer(t, {
+      bucketDir: bucket.root, exportUrl: pathToFileURL(dir).href, env: { EXPORT_MAX_QUEUED: '6' }, exportHooks: { afterSnapshot: hook('second') },
+    });
     try {
       const ids: string[] = [];
       for (let i = 0; i < 6; i++) {
@@ -183,9 +206,10 @@ describe('export jobs', () => {
       }
       const jobs = await Promise.all(ids.map((id) => waitForJob(s.gql, 'bak', id)));
       expect(jobs.map((j) => [j.status, j.attempts])).toEqual(ids.map(() => ['SUCCEEDED', 1]));
-      const workers = await q('SELECT DISTINCT worker FROM export_job WHERE id = ANY($1::bigint[])', [ids]);
-      expect(workers.length).toBeGreaterThanOrEqual(1);
+      expect(ids.map((id) => [id, ranBy.get(id)?.length])).toEqual(ids.map((id) => [id, 1]));
+      expect([...copies].sort()).toEqual(['first', 'second']);
     } finally {
+      everySnapshot = null;
       await second.stop();
     }
   });
@@ -208,15 +232,20 @@ describe('export jobs', () => {
   it('a job stopped by a shutdown is queued again and finished by the next process', async () => {
     let started!: () => void;
     const running = new Promise<void>((resolve) => { started = resolve; });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => { release = resolve; });
     const stopping = await startTestServer(t, {
       bucketDir: bucket.root, exportUrl: pathToFileURL(dir).href,
-      exportHooks: { afterSnapshot: async () => { started(); await new Promise((r) => setTimeout(r, 300)); } },
+      // The export waits after its snapshot until the test has asked the process to stop: never finished before.
+      exportHooks: { afterSnapshot: async () => { started(); await held; } },
     });
     // Only the stopping copy runs exports until it is gone.
     await s.app.exportWorker!.stop();
     const id = (await stopping.gql(REQUEST, { k: 'shutdown-1', t: ['products.csv'] })).body.data.requestExport.id;
     await running;
-    await stopping.stop();
+    const stopped = stopping.stop(); // aborts the running export at once; it notices when it reads on
+    release();
+    await stopped;
     const [row] = await q('SELECT status, attempts, worker FROM export_job WHERE id = $1', [id]);
     expect(row).toEqual({ status: 'QUEUED', attempts: 0, worker: null });
     const next = await startTestServer(t, { bucketDir: bucket.root, exportUrl: pathToFileURL(dir).href });

@@ -70,25 +70,83 @@ describe('exporting to S3', () => {
     expect(parseCsv(bytes)[1].slice(0, 2)).toEqual(['19456', 'P100982724']);
   });
 
-  it('streams a file larger than one part as a multipart upload', async () => {
-    // A static value is at most 10,000 characters (README, GraphQL limits): 40 columns of it make 400 KB a row.
+  /**
+   * The requests the service's export store sends from now on (an SDK middleware on its client; the
+   * server stays s3rver), and optionally a fault: `fail` may throw instead of sending a request.
+   */
+  function storeRequests(fail?: (command: string, input: Record<string, unknown>) => Error | null) {
+    const storeClient = (s.app.exportStore as unknown as { client: S3Client }).client;
+    const sent: { command: string; input: Record<string, unknown> }[] = [];
+    storeClient.middlewareStack.add((next, context) => async (args) => {
+      const request = { command: context.commandName!.replace(/Command$/, ''), input: args.input as Record<string, unknown> };
+      sent.push(request);
+      const fault = fail?.(request.command, request.input);
+      if (fault) throw fault;
+      return next(args);
+    }, { step: 'initialize', name: 'storeRequests' });
+    return { sent, stop: () => storeClient.middlewareStack.remove('storeRequests') };
+  }
+
+  /** A template whose file is over one 8 MiB part: a static value is at most 10,000 characters, 40 columns of it make 400 KB a row. */
+  async function bigTemplate(name: string) {
     const pad = 'x'.repeat(10_000);
-    const big = pad.repeat(40);
     const up = await s.gql(`mutation($input: CsvTemplateInput!) { upsertCsvTemplate(businessUnit: "bak", input: $input) { name } }`, { input: {
-      name: 'big.csv', rowSource: 'ATTRIBUTE', columns: [
+      name, rowSource: 'ATTRIBUTE', columns: [
         { columnName: 'attribute_id', sourceType: 'INRIVER_FIELD', sourceValue: 'AttributeId' },
         ...Array.from({ length: 40 }, (_, i) => ({ columnName: `padding${i}`, sourceType: 'STATIC', sourceValue: pad })),
       ] } }, ADMIN);
     expect(up.body.errors).toBeUndefined();
-    const job = await exportAndWait(s.gql, 'bak', { templates: ['big.csv'], key: ADMIN });
+    return pad.repeat(40);
+  }
+
+  it('streams a file larger than one part as a multipart upload', async () => {
+    const big = await bigTemplate('big.csv');
+    const requests = storeRequests();
+    let job;
+    try {
+      job = await exportAndWait(s.gql, 'bak', { templates: ['big.csv'], key: ADMIN });
+    } finally {
+      requests.stop();
+    }
     expect(job.status).toBe('SUCCEEDED');
     const file = fileByName(job, 'big.csv');
     expect(file.bytes).toBeGreaterThan(9 * 1024 * 1024);
+    // Streamed in 8 MiB parts (never the whole file in one request, nor in memory): one upload, a request per part, completed once.
+    // (Answering exportJob pre-signs a GetObject of the file: not a write.)
+    const forFile = requests.sent.filter((r) => r.input.Key === keyOf(file.uri) && r.command !== 'GetObject');
+    const parts = Math.ceil(file.bytes / (8 * 1024 * 1024));
+    expect(forFile.map((r) => r.command)).toEqual(['CreateMultipartUpload', ...Array(parts).fill('UploadPart'), 'CompleteMultipartUpload']);
+    expect(forFile.filter((r) => r.command === 'UploadPart').map((r) => r.input.PartNumber).sort()).toEqual(Array.from({ length: parts }, (_, i) => i + 1));
     const bytes = await get(keyOf(file.uri));
     expect([bytes.length, sha(bytes)]).toEqual([file.bytes, file.sha256]);
     const rows = parseCsv(bytes);
     expect(rows).toHaveLength(25);
     expect(rows.slice(1).every((r) => r.slice(1).join('') === big)).toBe(true);
+  });
+
+  it('leaves nothing behind when an upload fails mid-file: no file, no manifest, and the multipart upload is aborted', async () => {
+    await bigTemplate('big-failing.csv');
+    // The second part's request fails as a reset connection would; the first one reaches s3rver.
+    const requests = storeRequests((command, input) => (command === 'UploadPart' && input.PartNumber === 2
+      ? Object.assign(new Error('injected: connection reset while sending part 2'), { name: 'InjectedFault' }) : null));
+    let job;
+    try {
+      job = await exportAndWait(s.gql, 'bak', { templates: ['big-failing.csv'], key: ADMIN });
+    } finally {
+      requests.stop();
+    }
+    expect(job).toMatchObject({ status: 'FAILED', files: [], manifestUri: null });
+    expect(job.error).toMatch(/big-failing\.csv/);
+    const folder = `exports/pim/BAK/${job.requestedAt.slice(0, 10)}/${job.id}`;
+    expect((await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${folder}/` }))).Contents ?? []).toEqual([]);
+    // The parts already sent are given up: S3 deletes them on AbortMultipartUpload (s3rver does not implement it, so
+    // what is left on its disk is not what S3 keeps; the request is what the service owes).
+    const forFile = requests.sent.filter((r) => r.input.Key === `${folder}/big-failing.csv`);
+    const [created] = forFile.filter((r) => r.command === 'CreateMultipartUpload');
+    expect(created).toBeDefined();
+    const uploadIds = new Set(forFile.filter((r) => r.command === 'UploadPart').map((r) => r.input.UploadId));
+    expect(forFile.filter((r) => r.command === 'AbortMultipartUpload').map((r) => r.input.UploadId)).toEqual([...uploadIds]);
+    expect(forFile.some((r) => r.command === 'CompleteMultipartUpload' || r.command === 'PutObject')).toBe(false);
   });
 
   it('fails with the store error and writes no manifest when the bucket is missing', async () => {

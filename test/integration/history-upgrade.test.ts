@@ -7,10 +7,11 @@ import { Database } from '../../src/db/database';
 import { withCredentials } from '../../src/db/database-roles';
 import { runMigrations } from '../../src/db/migrations-runner';
 import { BusinessUnitLoader } from '../../src/loaders/business-unit-loader';
-import { imageSql } from '../../src/loaders/history-writer';
 import { LocalSource } from '../../src/loaders/local-source';
 import { HistoryService } from '../../src/services/history.service';
 import { ReplayService } from '../../src/services/replay.service';
+import { imageSql } from '../../src/loaders/history-writer';
+import { TO_AFTER_IMAGES } from '../support/after-images';
 import { TempBucket, productLine } from '../support/bucket-factory';
 import { comparableState, loaderHarness, productName } from '../support/loader-harness';
 import { loaderLimits } from '../support/loader-limits';
@@ -31,21 +32,6 @@ const product = (id: number, version: number) => productLine({
   resources: [id * 100 + version], nodes: [1 + (version % 3)],
 });
 const F = (day: number) => productName(`202604${String(day).padStart(2, '0')}000000000`);
-
-/** The history as the code before 0007 wrote it: the image after each change (a replay's rows: what it restored). */
-const TO_AFTER_IMAGES = `
-  WITH ordered AS (
-    SELECT h.id, h.entity_type, h.entity_key, lead(h.content) OVER w AS next, lead(h.id) OVER w IS NULL AS latest
-    FROM entity_history h WINDOW w AS (PARTITION BY h.entity_type, h.entity_key ORDER BY h.id))
-  UPDATE entity_history h SET content = CASE WHEN o.latest THEN (
-      CASE h.entity_type
-        WHEN 'Product' THEN (SELECT ${imageSql('product')} FROM product t WHERE t.entity_id = h.entity_key::bigint)
-        WHEN 'Item' THEN (SELECT ${imageSql('item')} FROM item t WHERE t.entity_id = h.entity_key::bigint)
-        WHEN 'ChannelNode' THEN (SELECT ${imageSql('channel_node')} FROM channel_node t WHERE t.entity_id = h.entity_key::bigint)
-        ELSE (SELECT to_jsonb(d) FROM attribute_definition d WHERE d.entity_type_id || '/' || d.attribute_id = h.entity_key) END)
-    ELSE o.next END
-  FROM ordered o
-  WHERE o.id = h.id AND (SELECT e.event_type FROM load_event e WHERE e.id = h.event_id) <> 'replay'`;
 
 it('converts after-images to before-images losslessly, and a replay across the upgrade restores exactly', async () => {
   const name = `t_upgrade_${process.pid}_${Date.now().toString(36)}`;

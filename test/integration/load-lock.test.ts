@@ -5,6 +5,7 @@ import { loaderLockKey } from '../../src/loaders/bu-lock';
 import { LoadWatchdog } from '../../src/loaders/load-watchdog';
 import { registry } from '../../src/metrics/metrics';
 import { TempBucket } from '../support/bucket-factory';
+import { lockGate, until } from '../support/lock-gate';
 import { capturingLogger } from '../support/silent-logger';
 import { TestDatabase, createTestDatabase } from '../support/test-database';
 import { startTestServer } from '../support/test-server';
@@ -54,18 +55,24 @@ it('a holder that stays in one statement longer than LOAD_STALL_SECONDS is stall
   const holder = await holdLock('stuck loader');
   const { log, lines } = capturingLogger('info');
   const watchdog = new LoadWatchdog(t.db, t.units, 1, log);
+  // The holder's statement waits at a gate the test opens: it stays active as long as the test needs, however slow the machine.
+  const gate = await lockGate(t.url, 2);
   try {
-    const sleeping = holder.query('SELECT pg_sleep(4)');
-    await new Promise((r) => setTimeout(r, 1500));
-    const { lock } = (await s.gql(STATUS)).body.data.loadStatus;
-    expect(lock).toMatchObject({ state: 'active', stalled: true, query: 'SELECT pg_sleep(4)' });
+    const stuck = holder.query(gate.waitStatement);
+    await gate.waiting();
+    // Stalled once the server has seen the statement running for more than LOAD_STALL_SECONDS (1 s).
+    let lock: Record<string, unknown> = {};
+    await until('loadStatus to call the holder stalled', async () => {
+      lock = (await s.gql(STATUS)).body.data.loadStatus.lock;
+      return lock?.stalled === true;
+    });
+    expect(lock).toMatchObject({ state: 'active', stalled: true, query: gate.waitStatement });
     expect(lock.secondsInState).toBeGreaterThan(1);
     // The service's own watchdog (every second here) puts it in /readyz, which stays ready.
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const readyz = async (): Promise<any> => (await fetch(s.app.server.url.replace(/\/graphql$/, '/readyz'))).json();
-    const deadline = Date.now() + 2500;
     let ready = await readyz();
-    while (!ready.businessUnits[0].loading?.stalled && Date.now() < deadline) ready = await readyz();
+    await until('/readyz to call the BU stalled', async () => (ready = await readyz()).businessUnits[0].loading?.stalled === true);
     expect(ready).toMatchObject({
       status: 'ready', warnings: expect.arrayContaining([expect.stringMatching(/^bak: loading makes no progress: the session holding its loader lock \(pid \d+, stuck loader\) has been active for \d+ s$/)]),
       businessUnits: [{ code: 'bak', loading: { stalled: true, lock: { applicationName: 'stuck loader', state: 'active' } } }],
@@ -74,12 +81,15 @@ it('a holder that stays in one statement longer than LOAD_STALL_SECONDS is stall
     expect(lines).toContainEqual(expect.objectContaining({ bu: 'bak', pid: expect.any(Number), state: 'active',
       msg: expect.stringMatching(/makes no progress/) }));
     expect(await registry.getSingleMetricAsString('pim_load_stalled')).toMatch(/pim_load_stalled\{bu="bak"\} 1/);
-    await sleeping;
+    await gate.open();
+    await stuck;
     await holder.query('SELECT 1'); // moves again: a new statement
     await watchdog.check();
     expect(await registry.getSingleMetricAsString('pim_load_stalled')).toMatch(/pim_load_stalled\{bu="bak"\} 0/);
     expect(lines).toContainEqual(expect.objectContaining({ msg: 'loading of this business unit moves again' }));
   } finally {
+    await gate.open();
+    await gate.close();
     await holder.end();
   }
 });
@@ -110,8 +120,12 @@ it("a killed process's session that holds the lock mid-statement is gone within 
   });
   await new Promise<void>((resolve) => child.stdout!.on('data', (d) => { if (String(d).includes('LOCKED')) resolve(); }));
   const exited = new Promise((r) => child.once('exit', r));
-  await new Promise((r) => setTimeout(r, 300)); // the pg_sleep statement reaches the server
-  const named = (await s.gql(STATUS)).body.data.loadStatus.lock;
+  // Until the pg_sleep statement has reached the server (the lock is named from the start; its statement from then).
+  let named: Record<string, unknown> = {};
+  await until('the doomed session to run pg_sleep', async () => {
+    named = (await s.gql(STATUS)).body.data.loadStatus.lock;
+    return named?.query === 'SELECT pg_sleep(600)';
+  });
   expect(named).toMatchObject({ applicationName: 'doomed loader', state: 'active', query: 'SELECT pg_sleep(600)' });
 
   child.kill('SIGKILL');

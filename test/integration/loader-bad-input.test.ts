@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { jsonl, productLine } from '../support/bucket-factory';
+import { jsonl, nodeLine, productLine } from '../support/bucket-factory';
 import { LoaderHarness, attributeFile, loaderHarness, productKey, productName } from '../support/loader-harness';
 
 /** docs/input-format.md "Bad input" and docs/loading-and-replay.md "Applying one file, all or nothing". */
@@ -396,5 +397,145 @@ describe('a line that is not UTF-8 is quarantined, never loaded mangled', () => 
     expect(error).toMatchObject({ source_key: key, metadata: { errorCode: 'unreadable' } });
     expect(error.error_message).toBe(`cannot read ${h.uri(key)}: utf8: invalid UTF-8 at byte ${before.length}: 0xFF, a byte that never occurs in UTF-8 (line 1); `
       + 'the file must be UTF-8. Nothing of it was applied.');
+  });
+});
+
+describe('NUL: the \\u0000 escape PostgreSQL cannot store, and a NUL byte', () => {
+  let h: LoaderHarness;
+  beforeEach(async () => { h = await loaderHarness(); });
+  afterEach(() => h.close());
+
+  it('quarantines a \\u0000 escape anywhere in a line (a value, a key, an item), stores a backslash followed by "u0000", and keeps a NUL byte visible in raw_line', async () => {
+    const nulValue = '{"EntityId": 2, "EntityTypeId": "Product", "Attributes": {"ProductId": "P2", "Name": "a\\u0000b"}}';
+    const nulKey = '{"EntityId": 3, "EntityTypeId": "Product", "Attributes": {"ProductId": "P3", "x\\u0000": 1}}';
+    const nulInItem = '{"EntityId": 4, "EntityTypeId": "Product", "Attributes": {"ProductId": "P4"}, "Items": [{"EntityId": 41, "EntityTypeId": "Item", "Attributes": {"Note": "\\u0000"}}]}';
+    // An escaped backslash, then "u0000": the value is the six characters \u0000, which PostgreSQL stores.
+    const backslashU = '{"EntityId": 5, "EntityTypeId": "Product", "Attributes": {"ProductId": "P5", "Path": "C:\\\\u0000dir"}}';
+    // An escaped backslash, then a \u0000 escape: a backslash and a NUL.
+    const backslashNul = '{"EntityId": 6, "EntityTypeId": "Product", "Attributes": {"ProductId": "P6", "Path": "C:\\\\\\u0000"}}';
+    const nulByte = '{"EntityId": 7, "EntityTypeId": "Product", "Attributes": {"ProductId": "P7\u0000"}}';
+    h.product(F1, [productLine({ id: 1 }), nulValue, nulKey, nulInItem, backslashU, backslashNul, nulByte, productLine({ id: 8 })]);
+    await expect(h.pass()).resolves.toEqual({ status: 'done', applied: 1 });
+
+    expect(await ids(h)).toEqual([1, 5, 8]);
+    expect(await h.q(`SELECT attributes->>'Path' AS path FROM product WHERE entity_id = 5`)).toEqual([{ path: 'C:\\u0000dir' }]);
+    const nul = 'contains \\u0000, which PostgreSQL cannot store in text or JSONB';
+    expect(await h.q('SELECT line_number, reason, raw_line FROM quarantined_line ORDER BY line_number')).toEqual([
+      { line_number: 2, reason: nul, raw_line: nulValue },
+      { line_number: 3, reason: nul, raw_line: nulKey },
+      { line_number: 4, reason: nul, raw_line: nulInItem },
+      { line_number: 6, reason: nul, raw_line: backslashNul },
+      // Not JSON (a control character inside a string); text cannot hold the byte, so raw_line shows it as \u0000.
+      { line_number: 7, reason: expect.stringMatching(/^not valid JSON: /), raw_line: nulByte.replace('\u0000', '\\u0000') },
+    ]);
+    const [complete] = (await h.events()).filter((e) => e.event_type === 'file_complete');
+    expect(complete).toMatchObject({ records_processed: 8, records_inserted: 3, records_quarantined: 5 });
+  });
+
+  it('quarantines an AttributeFile definition with a \\u0000 escape, and keeps one whose text is a backslash followed by "u0000"', async () => {
+    h.bucket.write('SHARED/AttributeFile.json', JSON.stringify([{ EntityTypeId: 'Product', Attributes: [
+      { AttributeId: 'ProductId', DataType: 'String' },
+      { AttributeId: 'Nul', DataType: 'String', Name: { stringMap: { en: 'a\u0000b' } } },
+      { AttributeId: 'Windows', DataType: 'String', Name: { stringMap: { en: 'C:\\u0000dir' } } },
+    ] }]));
+    await expect(h.pass()).resolves.toEqual({ status: 'done', applied: 1 });
+    expect(await h.q(`SELECT attribute_id, names->>'en' AS en FROM attribute_definition ORDER BY attribute_id`))
+      .toEqual([{ attribute_id: 'ProductId', en: null }, { attribute_id: 'Windows', en: 'C:\\u0000dir' }]);
+    expect(await h.q('SELECT line_number, reason FROM quarantined_line')).toEqual([
+      { line_number: 2, reason: 'Product: contains \\u0000, which PostgreSQL cannot store in text or JSONB' },
+    ]);
+  });
+});
+
+describe('a byte order mark (BOM) on the first line', () => {
+  let h: LoaderHarness;
+  beforeEach(async () => { h = await loaderHarness(); });
+  afterEach(() => h.close());
+  const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+  const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+  it('is dropped from the first line of product, gzipped product, channel and attribute files; the file is hashed as delivered', async () => {
+    const line1 = JSON.stringify(productLine({ id: 1, attrs: { Name: 'first' }, items: [{ id: 11 }] }));
+    const plain = Buffer.concat([BOM, Buffer.from(`${line1}\n${JSON.stringify(productLine({ id: 2 }))}\n`)]);
+    const plainKey = h.bucket.write(productKey('BAK', F1), plain);
+    const gz = gzipSync(Buffer.concat([BOM, Buffer.from(`${JSON.stringify(productLine({ id: 3 }))}\n`)]));
+    h.bucket.write(productKey('BAK', productName('20260414000000001', 1, { gzip: true })), gz);
+    h.bucket.write('BAK/CHANNEL/ChannelStructure_001.jsonl', Buffer.concat([BOM, Buffer.from(jsonl([nodeLine(500, 'Root')]))]));
+    h.bucket.write('SHARED/AttributeFile.json', Buffer.concat([BOM, Buffer.from(attributeFile({ ProductId: 'String', Name: 'String' }))]));
+    await expect(h.pass()).resolves.toEqual({ status: 'done', applied: 4 });
+
+    expect(await ids(h)).toEqual([1, 2, 3]);
+    expect(await ids(h, 'channel_node')).toEqual([500]);
+    expect(await h.q(`SELECT count(*)::int AS n FROM attribute_definition WHERE entity_type_id = 'Product'`)).toEqual([{ n: 2 }]);
+    expect(await h.q('SELECT count(*)::int AS n FROM quarantined_line')).toEqual([{ n: 0 }]);
+    const completes = (await h.events()).filter((e) => e.event_type === 'file_complete');
+    const plainComplete = completes.find((e) => e.source_key === plainKey)!;
+    expect(plainComplete).toMatchObject({ source_etag: sha256(plain), records_processed: 2, records_inserted: 2, metadata: { bytes: plain.length } });
+    expect((plainComplete as unknown as { source_sha256: string }).source_sha256).toBe(sha256(plain));
+
+    // The line without its BOM is the same content: unchanged, not an update.
+    h.product(F2, [line1]);
+    await expect(h.pass()).resolves.toEqual({ status: 'done', applied: 1 });
+    expect((await h.events()).filter((e) => e.event_type === 'file_complete').at(-1)).toMatchObject({ records_unchanged: 1, records_updated: 0 });
+  });
+
+  it('is not one anywhere else: a line that starts with U+FEFF after the first is not JSON; a bad first line is kept without its BOM', async () => {
+    const bad = '{"EntityId": 1, "EntityTypeId": "Prod';
+    const second = JSON.stringify(productLine({ id: 2 }));
+    h.bucket.write(productKey('BAK', F1), Buffer.concat([BOM, Buffer.from(`${bad}\n`), BOM, Buffer.from(`${second}\n${JSON.stringify(productLine({ id: 3 }))}\n`)]));
+    await expect(h.pass()).resolves.toEqual({ status: 'done', applied: 1 });
+    expect(await ids(h)).toEqual([3]);
+    expect(await h.q('SELECT line_number, raw_line, reason FROM quarantined_line ORDER BY line_number')).toEqual([
+      { line_number: 1, raw_line: bad, reason: expect.stringMatching(/^not valid JSON/) },
+      { line_number: 2, raw_line: `\ufeff${second}`, reason: expect.stringMatching(/^not valid JSON/) },
+    ]);
+  });
+});
+
+describe('lines of several MB near LOAD_MAX_LINE_BYTES', () => {
+  const LIMIT = 4 * 1024 * 1024;
+  let h: LoaderHarness;
+  beforeEach(async () => { h = await loaderHarness({ limits: { maxLineBytes: LIMIT } }); });
+  afterEach(() => h.close());
+
+  /** A product line of exactly `bytes` bytes of UTF-8 (its Blob padded with `fill`, a character of 1 or 2 bytes). */
+  function lineOf(id: number, bytes: number, fill = 'x'): string {
+    const base = Buffer.byteLength(JSON.stringify(productLine({ id, attrs: { Blob: '' } })));
+    const width = Buffer.byteLength(fill);
+    const padding = fill.repeat(Math.floor((bytes - base) / width)) + 'x'.repeat((bytes - base) % width);
+    const line = JSON.stringify(productLine({ id, attrs: { Blob: padding } }));
+    expect(Buffer.byteLength(line)).toBe(bytes);
+    return line;
+  }
+  const blobLengths = async () => (await h.q(`SELECT entity_id, length(attributes->>'Blob') AS n FROM product ORDER BY entity_id`))
+    .map((r) => [Number(r.entity_id), r.n]);
+
+  it('applies a line of exactly the limit (LF, CRLF, multi-byte text, gzip), quarantines one a byte over, and reads on', async () => {
+    const exact = lineOf(1, LIMIT);
+    const exactCrlf = lineOf(2, LIMIT);
+    const exactWide = lineOf(3, LIMIT, 'é');
+    const over = lineOf(4, LIMIT + 1);
+    const key = h.bucket.write(productKey('BAK', F1),
+      `${exact}\n${exactCrlf}\r\n${exactWide}\n${over}\n${JSON.stringify(productLine({ id: 5 }))}\n`);
+    h.bucket.write(productKey('BAK', productName('20260414000000001', 1, { gzip: true })), gzipSync(`${lineOf(6, LIMIT)}\n${lineOf(7, LIMIT + 1)}\n`));
+    await expect(h.pass()).resolves.toEqual({ status: 'done', applied: 2 });
+
+    const blob = (line: string) => (JSON.parse(line) as { Attributes: { Blob: string } }).Attributes.Blob.length;
+    expect(await blobLengths()).toEqual([[1, blob(exact)], [2, blob(exactCrlf)], [3, blob(exactWide)], [5, null], [6, blob(lineOf(6, LIMIT))]]);
+    expect(await h.q('SELECT source_file, line_number, reason, length(raw_line) AS kept FROM quarantined_line ORDER BY id')).toEqual([
+      { source_file: h.uri(key), line_number: 4, reason: `line is ${LIMIT + 1} bytes, over the ${LIMIT}-byte limit (LOAD_MAX_LINE_BYTES); only its first bytes are kept`, kept: 1024 },
+      { source_file: expect.stringMatching(/\.jsonl\.gz$/), line_number: 2, reason: expect.stringMatching(new RegExp(`^line is ${LIMIT + 1} bytes`)), kept: 1024 },
+    ]);
+  });
+
+  it('applies lines of 3 MB whose batch goes over 8 MiB in file order, with every count right', async () => {
+    // Three 3 MB lines: the third starts a new batch (8 MiB a batch); product 1 appears twice, the later line wins.
+    const lines = [lineOf(1, 3_000_000), lineOf(2, 3_000_000), lineOf(3, 3_000_000), JSON.stringify(productLine({ id: 1, attrs: { Blob: 'last' } }))];
+    h.product(F1, lines);
+    await expect(h.pass()).resolves.toEqual({ status: 'done', applied: 1 });
+    expect(await blobLengths()).toEqual([[1, 4], [2, (JSON.parse(lines[1]) as { Attributes: { Blob: string } }).Attributes.Blob.length],
+      [3, (JSON.parse(lines[2]) as { Attributes: { Blob: string } }).Attributes.Blob.length]]);
+    const [complete] = (await h.events()).filter((e) => e.event_type === 'file_complete');
+    expect(complete).toMatchObject({ records_processed: 4, records_inserted: 3, records_updated: 1, records_quarantined: 0 });
   });
 });

@@ -1,13 +1,14 @@
 import { Readable } from 'node:stream';
-import { Client } from 'pg';
+import { Client, Pool } from 'pg';
 import { Database } from '../../src/db/database';
 import { BusinessUnitLoader, PassResult } from '../../src/loaders/business-unit-loader';
-import { loaderLockKey } from '../../src/loaders/bu-lock';
+import { loaderLockHolder, loaderLockKey } from '../../src/loaders/bu-lock';
 import { LocalSource } from '../../src/loaders/local-source';
 import { Source } from '../../src/loaders/source';
 import { productLine } from '../support/bucket-factory';
 import { LoaderHarness, loaderHarness, productKey, productName } from '../support/loader-harness';
 import { loaderLimits } from '../support/loader-limits';
+import { lockGate } from '../support/lock-gate';
 import { capturingLogger, silentLogger } from '../support/silent-logger';
 
 /** docs/loading-and-replay.md "Concurrency": restart after a crash, and one loader per BU at a time. */
@@ -88,14 +89,23 @@ describe('two loaders on the same BU', () => {
 
   it('a second loader started while the first is mid-file gets busy', async () => {
     h.product(F(14), products(1, 5));
-    // Slow the first loader's write down so the second one surely starts during it.
-    await h.ownerQ(`CREATE FUNCTION slow_down() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.4); RETURN NULL; END $$`);
-    await h.ownerQ(`CREATE TRIGGER slow_down AFTER INSERT ON product FOR EACH STATEMENT EXECUTE FUNCTION slow_down()`);
-    const first = h.pass();
-    while (!(await h.events()).some((e) => e.event_type === 'file_start')) await new Promise((r) => setTimeout(r, 10));
-    await expect(second.loadOnce(h.bu())).resolves.toMatchObject({ status: 'busy', applied: 0 });
-    expect(h.loader.isRunning(h.bu())).toBe(true);
-    await expect(first).resolves.toEqual({ status: 'done', applied: 1 });
+    // The first loader stops mid-file at a gate the test opens: the second surely starts during it, however slow the machine.
+    const gate = await lockGate(h.t.url);
+    try {
+      await h.ownerQ(`CREATE FUNCTION held() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN ${gate.waitSql}; RETURN NULL; END $$`);
+      await h.ownerQ(`CREATE TRIGGER held AFTER INSERT ON product FOR EACH STATEMENT EXECUTE FUNCTION held()`);
+      const first = h.pass();
+      await gate.waiting();
+      // pg_locks: the first loader's session holds the BU's lock while it waits mid-file.
+      expect(await loaderLockHolder(h.t.db, h.bu())).toMatchObject({ applicationName: expect.stringMatching(/^pim-accumulator: bak loader since /) });
+      await expect(second.loadOnce(h.bu())).resolves.toMatchObject({ status: 'busy', applied: 0 });
+      expect(h.loader.isRunning(h.bu())).toBe(true);
+      await gate.open();
+      await expect(first).resolves.toEqual({ status: 'done', applied: 1 });
+    } finally {
+      await gate.open();
+      await gate.close();
+    }
     await expect(second.loadOnce(h.bu())).resolves.toEqual({ status: 'done', applied: 0 });
     expect(await completesPerKey()).toEqual([{ source_key: productKey('BAK', F(14)), n: 1 }]);
   });
@@ -120,19 +130,39 @@ describe('connections a pass needs', () => {
   let h: LoaderHarness;
   afterEach(() => h.close());
 
-  const within = <T>(p: Promise<T>, ms: number) => Promise.race([
-    p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`still waiting after ${ms} ms: connection pool exhausted?`)), ms).unref()),
-  ]);
+  /**
+   * Rejects the moment a connection request of the pool has to wait: every connection is out and
+   * someone asks for one more. With one pass per connection, that is a pass asking for a second
+   * one, which deadlocks once every pass does it. Seen when it happens, not after a time limit.
+   */
+  function failOnPoolWait(db: Database) {
+    const pool = (db.dataSource.driver as unknown as { master: Pool }).master;
+    const connect = pool.connect;
+    let fail!: (err: Error) => void;
+    const failed = new Promise<never>((_, reject) => { fail = reject; });
+    pool.connect = function (this: Pool, ...args: unknown[]) {
+      if (pool.idleCount === 0 && pool.totalCount >= pool.options.max!) {
+        fail(new Error(`a connection was asked for while all ${pool.totalCount} were out: a pass needs more than the one it holds`));
+      }
+      return (connect as (...a: unknown[]) => unknown).apply(this, args);
+    } as Pool['connect'];
+    return { failed, restore: () => { pool.connect = connect; } };
+  }
 
   it('passes of several BUs at once, and a failing file, do not exhaust a small pool', async () => {
     h = await loaderHarness({ codes: ['bak', 'cefl', 'ecm'], poolSize: 3 });
     for (const folder of ['BAK', 'CEFL', 'ECM']) h.product(F(14), products(1, 3), { folder });
     h.product(F(15), ['bad'], { folder: 'ECM' }); // not over the limit: applies
     h.bucket.write(productKey('CEFL', productName('20260415000000000', 1, { gzip: true })), Buffer.from([0x1f, 0x8b, 0x08, 0x00]));
-    const results = await within(Promise.all(['bak', 'cefl', 'ecm'].map((c) => h.pass(c))), 5000);
-    expect(results).toMatchObject([
-      { status: 'done', applied: 1 }, { status: 'failed', applied: 1 }, { status: 'done', applied: 2 },
-    ]);
+    const guard = failOnPoolWait(h.t.db);
+    try {
+      const results = await Promise.race([Promise.all(['bak', 'cefl', 'ecm'].map((c) => h.pass(c))), guard.failed]);
+      expect(results).toMatchObject([
+        { status: 'done', applied: 1 }, { status: 'failed', applied: 1 }, { status: 'done', applied: 2 },
+      ]);
+    } finally {
+      guard.restore();
+    }
   });
 });
 
@@ -143,15 +173,22 @@ describe('a pass that cannot go on', () => {
   it('stops after the file it is applying when the service stops (SIGTERM), and the next pass applies the rest', async () => {
     h = await loaderHarness();
     for (const day of [14, 15, 16]) h.product(F(day), products(day * 100, 3));
-    await h.ownerQ(`CREATE FUNCTION slow_down() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.5); RETURN NULL; END $$`);
-    await h.ownerQ(`CREATE TRIGGER slow_down AFTER INSERT ON product FOR EACH STATEMENT EXECUTE FUNCTION slow_down()`);
-    const pass = h.pass();
-    // Synchronized on the event log, not on time: the first file has started.
-    while (!(await h.events()).some((e) => e.event_type === 'file_start')) await new Promise((r) => setTimeout(r, 10));
-    h.loader.stopAfterCurrentFile();
-    await expect(pass).resolves.toMatchObject({ status: 'interrupted', applied: 1, message: expect.stringMatching(/stopping/) });
+    const gate = await lockGate(h.t.url);
+    try {
+      await h.ownerQ(`CREATE FUNCTION held() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN ${gate.waitSql}; RETURN NULL; END $$`);
+      await h.ownerQ(`CREATE TRIGGER held AFTER INSERT ON product FOR EACH STATEMENT EXECUTE FUNCTION held()`);
+      const pass = h.pass();
+      // Synchronized on the database, not on time: the first file is being written, uncommitted.
+      await gate.waiting();
+      h.loader.stopAfterCurrentFile();
+      await gate.open();
+      await expect(pass).resolves.toMatchObject({ status: 'interrupted', applied: 1, message: expect.stringMatching(/stopping/) });
+    } finally {
+      await gate.open();
+      await gate.close();
+    }
     expect((await h.events()).map((e) => e.event_type)).toEqual(['file_start', 'file_complete']);
-    await h.ownerQ('DROP TRIGGER slow_down ON product');
+    await h.ownerQ('DROP TRIGGER held ON product');
     const restarted = new BusinessUnitLoader(h.t.db, h.source, { loader: loaderLimits() }, silentLogger());
     await expect(restarted.loadOnce(h.bu())).resolves.toEqual({ status: 'done', applied: 2 });
   });

@@ -1,5 +1,13 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { BusinessUnitLoader } from '../../src/loaders/business-unit-loader';
+import { loaderLockHolder } from '../../src/loaders/bu-lock';
+import { LocalSource } from '../../src/loaders/local-source';
 import { deleteLine, jsonl, nodeLine, productLine } from '../support/bucket-factory';
-import { LoaderHarness, attributeFile, loaderHarness, productName } from '../support/loader-harness';
+import { LoaderHarness, attributeFile, loaderHarness, productKey, productName } from '../support/loader-harness';
+import { loaderLimits } from '../support/loader-limits';
+import { lockGate, until } from '../support/lock-gate';
+import { silentLogger } from '../support/silent-logger';
 
 /** docs/loading-and-replay.md "Replay": named scenarios; each ends equal to a fresh load of the source. */
 
@@ -140,6 +148,87 @@ describe('replay scenarios', () => {
   });
 });
 
+describe('a replay requested while a load runs', () => {
+  it('waits for the lock while the load holds it, then proceeds and replays what the load committed', async () => {
+    const h = await loaderHarness();
+    const gate = await lockGate(h.t.url);
+    try {
+      h.product(productName('20260401000000'), [p(1, 'a'), p(2, 'a')]);
+      await expect(h.pass()).resolves.toEqual({ status: 'done', applied: 1 });
+      const [first] = await completes(h);
+      h.product(productName('20260402000000'), [p(1, 'b'), p(3, 'b')]);
+      // The load stops mid-file at a gate the test opens: it holds the BU's lock as long as the test needs.
+      await h.ownerQ(`CREATE FUNCTION held() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN ${gate.waitSql}; RETURN NULL; END $$`);
+      await h.ownerQ(`CREATE TRIGGER held AFTER INSERT OR UPDATE ON product FOR EACH STATEMENT EXECUTE FUNCTION held()`);
+      const load = h.pass();
+      await gate.waiting();
+      const holder = await loaderLockHolder(h.t.db, h.bu());
+      expect(holder).toMatchObject({ applicationName: expect.stringMatching(/^pim-accumulator: bak loader since /) });
+
+      let settled = false;
+      const replay = h.replay(first.start_event_id, 'while a load runs');
+      void replay.then(() => { settled = true; }, () => { settled = true; });
+      // It asks for the lock again and again (pg_try_advisory_lock, every 200 ms): seen from pg_stat_activity, not assumed after a while.
+      const asked = new Set<string>();
+      await until('the replay to ask for the lock three times', async () => {
+        const rows = await h.t.db.query<{ query_start: Date }>(
+          `SELECT query_start FROM pg_stat_activity WHERE pid <> $1 AND datname = current_database() AND query LIKE 'SELECT pg_try_advisory_lock(%'`,
+          [holder!.pid]);
+        for (const r of rows) asked.add(r.query_start.toISOString());
+        return asked.size >= 3;
+      });
+      expect(settled).toBe(false);
+
+      await gate.open();
+      await expect(load).resolves.toEqual({ status: 'done', applied: 1 });
+      const out = await replay;
+      // After the load committed: the second file's start and complete are marked too, and the replay's event comes after them.
+      expect(out.markedEvents).toBe(4);
+      const [, second] = (await h.events()).filter((e) => e.event_type === 'file_complete');
+      expect(Number(out.replayEventId)).toBeGreaterThan(Number(second.id));
+      expect(await h.q('SELECT count(*)::int AS n FROM product')).toEqual([{ n: 0 }]);
+      await h.ownerQ('DROP TRIGGER held ON product');
+      await expect(h.pass()).resolves.toEqual({ status: 'done', applied: 2 });
+      await expectEqualToFreshLoad(h);
+    } finally {
+      await gate.open();
+      await gate.close();
+      await h.close();
+    }
+  });
+});
+
+describe('a file deleted from the source after it was applied (docs/loading-and-replay.md "A file deleted from the source")', () => {
+  it('changes nothing until a replay from before it, which rebuilds without it; a replay from after it keeps it', async () => {
+    const h = await loaderHarness();
+    try {
+      await seed(h);
+      const [, , , second, third] = await completes(h);
+      const secondKey = productKey('BAK', productName('20260402000000'));
+      expect(second.source_key).toBe(secondKey);
+      const before = { state: await h.state(), events: await h.events() };
+      fs.rmSync(path.join(h.bucket.root, secondKey));
+      // Nothing pending, nothing undone, no event: the state keeps what the file applied.
+      await expect(h.pass()).resolves.toEqual({ status: 'done', applied: 0 });
+      expect({ state: await h.state(), events: await h.events() }).toEqual(before);
+      expect(await h.q('SELECT deleted FROM product WHERE entity_id = 4')).toEqual([{ deleted: false }]); // the product only it brought stays
+      // A replay from after it: the file is still applied.
+      await h.replay(third.start_event_id, 'after the deleted file');
+      await expect(h.pass()).resolves.toEqual({ status: 'done', applied: 1 });
+      expect(await h.state()).toEqual(before.state);
+      expect(await h.completed()).toContain(secondKey);
+      // A replay from before it: the files the source holds now are applied, without it; as a fresh load of the source.
+      await h.replay(second.start_event_id, 'before the deleted file');
+      await expect(h.pass()).resolves.toEqual({ status: 'done', applied: 1 });
+      expect(await h.completed()).not.toContain(secondKey);
+      expect(await h.q('SELECT deleted FROM product WHERE entity_id = 4')).toEqual([]);
+      await expectEqualToFreshLoad(h);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe('restoring from history', () => {
   it('puts the state back exactly as it was after the last file before the event (before anything is re-applied)', async () => {
     const h = await loaderHarness();
@@ -204,6 +293,31 @@ describe('full snapshots', () => {
       expect(part2).toMatchObject({ records_inserted: 1, records_updated: 1, records_deleted: 0 });
       const live = await h.q('SELECT entity_id FROM product WHERE NOT deleted ORDER BY entity_id');
       expect(live.map((r) => r.entity_id)).toEqual(['1', '2', '3', '4', '9']);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('count the parts before them whoever applied those: a restart between parts, a replay that undid a part', async () => {
+    const h = await loaderHarness();
+    try {
+      h.product(productName('20260401000000'), [1, 2, 3, 4, 5].map((id) => p(id, 'a')));
+      h.product('ecommerce_full_20260405000000_001.jsonl', [p(1, 'full'), p(2, 'full')]);
+      await expect(h.pass()).resolves.toEqual({ status: 'done', applied: 2 });
+      // Part 2 comes after a restart: a new process, with nothing of the first one in memory.
+      h.product('ecommerce_full_20260405000000_002.jsonl', [p(3, 'full')]);
+      const restarted = new BusinessUnitLoader(h.t.db, new LocalSource(h.bucket.root), { loader: loaderLimits() }, silentLogger());
+      await expect(restarted.loadOnce(h.bu())).resolves.toEqual({ status: 'done', applied: 1 });
+      const lastPart = async () => (await h.events()).filter((e) => e.event_type === 'file_complete').at(-1)!.metadata.absentFromSnapshot;
+      expect(await lastPart()).toMatchObject({ count: 2, ids: ['4', '5'], productsInSnapshot: 3 });
+
+      // inRiver resends part 1 without product 2; the replay re-applies both parts: the undone version of part 1 no longer counts.
+      h.product('ecommerce_full_20260405000000_001.jsonl', [p(1, 'again')]);
+      const blocked = await restarted.loadOnce(h.bu());
+      expect(blocked).toMatchObject({ status: 'blocked' });
+      await h.replay(/Replay from event (\d+)/.exec(blocked.message!)![1], 'part 1 resent');
+      await expect(restarted.loadOnce(h.bu())).resolves.toEqual({ status: 'done', applied: 2 });
+      expect(await lastPart()).toMatchObject({ count: 3, ids: ['2', '4', '5'], productsInSnapshot: 2 });
     } finally {
       await h.close();
     }

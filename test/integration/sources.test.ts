@@ -1,4 +1,4 @@
-import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, ListObjectsV2CommandInput, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -136,18 +136,37 @@ describe('S3Source', () => {
     await client.send(new CreateBucketCommand({ Bucket: bucket }));
   });
 
-  it('pages through listings', async () => {
+  /** The ListObjectsV2 requests `c` sends from now on, as the source made them (an SDK middleware; the server stays s3rver). */
+  function recordListings(c: S3Client) {
+    const sent: ListObjectsV2CommandInput[] = [];
+    c.middlewareStack.add((next, context) => async (args) => {
+      if (context.commandName === 'ListObjectsV2Command') sent.push({ ...(args.input as ListObjectsV2CommandInput) });
+      return next(args);
+    }, { step: 'initialize', name: 'recordListings' });
+    return { sent, stop: () => c.middlewareStack.remove('recordListings') };
+  }
+
+  it('pages through listings: one request per page, each continuing where the last one ended', async () => {
     for (let i = 1; i <= 5; i++) await put(`root/BAK/PRODUCT/2026/04/ecommerce_2026041512215945${i}_001.jsonl`, `{"n":${i}}\n`);
-    const source = new S3Source(client, { bucket, prefix: 'root', maxKeys: 2 });
-    const objects = await listAll(source, 'BAK/');
-    expect(objects).toHaveLength(5);
-    expect(new Set(objects.map((o) => o.key)).size).toBe(5);
-    expect(objects[0]).toMatchObject({ key: 'BAK/PRODUCT/2026/04/ecommerce_20260415122159451_001.jsonl', size: 8 });
-    expect(objects[0].lastModified).toBeInstanceOf(Date);
-    expect(objects[0].etag).toMatch(/^[0-9a-f]{32}$/); // quotes stripped
-    // The server really did page at that size, so the five came from three requests.
-    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'root/BAK/', MaxKeys: 2 }));
-    expect(page.IsTruncated).toBe(true);
+    const counted = createS3Client(s3Config);
+    const listings = recordListings(counted);
+    try {
+      const source = new S3Source(counted, { bucket, prefix: 'root', maxKeys: 2 });
+      const objects = await listAll(source, 'BAK/');
+      expect(objects).toHaveLength(5);
+      expect(new Set(objects.map((o) => o.key)).size).toBe(5);
+      expect(objects[0]).toMatchObject({ key: 'BAK/PRODUCT/2026/04/ecommerce_20260415122159451_001.jsonl', size: 8 });
+      expect(objects[0].lastModified).toBeInstanceOf(Date);
+      expect(objects[0].etag).toMatch(/^[0-9a-f]{32}$/); // quotes stripped
+      // Five objects at two a page: three requests, the first without a token, each later one with the token the page before gave.
+      expect(listings.sent.map((r) => [r.Prefix, r.MaxKeys, typeof r.ContinuationToken])).toEqual([
+        ['root/BAK/', 2, 'undefined'], ['root/BAK/', 2, 'string'], ['root/BAK/', 2, 'string'],
+      ]);
+      expect(new Set(listings.sent.map((r) => r.ContinuationToken)).size).toBe(3);
+    } finally {
+      listings.stop();
+      counted.destroy();
+    }
   });
 
   it('lists nested keys relative to its root, under a prefix', async () => {

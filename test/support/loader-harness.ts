@@ -21,7 +21,7 @@ export const STATE_TABLES = ['product', 'item', 'channel_node', 'resource', 'ent
 
 export interface EventRow {
   id: string;
-  event_type: 'file_start' | 'file_complete' | 'file_error';
+  event_type: 'file_start' | 'file_complete' | 'file_error' | 'replay';
   source_file: string;
   source_key: string;
   source_etag: string | null;
@@ -33,6 +33,9 @@ export interface EventRow {
   records_deleted: number | null;
   records_quarantined: number | null;
   error_message: string | null;
+  entity_type: string | null;
+  replay_date: Date | null;
+  replay_reason: string | null;
   metadata: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
@@ -81,18 +84,14 @@ export async function loaderHarness(opts: {
     dump: (code = 'bak') => comparableState(q, code, []),
     /** The state without what differs between two loads of the same files (event ids, times). */
     state: (code = 'bak') => comparableState(q, code),
-    /** The state a fresh database reaches loading the source as it is now, from the beginning. */
+    /**
+     * The state a fresh database reaches loading the source as it is now, from the beginning: a new
+     * database, a new loader and, unless the harness was given a source, a new LocalSource over
+     * the same folder (nothing cached by the one under test, such as its ETags, is shared).
+     */
     freshState: async (code = 'bak') => {
-      const fresh = await createTestDatabase([code], { poolSize: 2 });
-      try {
-        const freshBu = makeBusinessUnit(code, opts.folders?.[code]);
-        const result = await new BusinessUnitLoader(fresh.db, source, { loader: loaderLimits(opts.limits) }, silentLogger()).loadOnce(freshBu);
-        // eslint-disable-next-line @typescript-eslint/no-explicit-any
-        const fq = (sql: string, params: unknown[] = []): Promise<any[]> => fresh.db.withBu(freshBu, (m) => m.query(sql, params));
-        return { result, state: await comparableState(fq, code) };
-      } finally {
-        await fresh.close();
-      }
+      const [fresh] = await freshLoad({ codes: [code], folders: opts.folders, limits: opts.limits, source: opts.source ?? new LocalSource(bucket.root) });
+      return fresh;
     },
     replay: (fromEventId: string, reason = 'test replay', dryRun = false, code = 'bak') =>
       new ReplayService(t.db, source, silentLogger(), null).replay(bu(code), fromEventId, reason, dryRun),
@@ -119,6 +118,29 @@ export async function comparableState(q: (sql: string, params?: unknown[], code?
 }
 
 export type LoaderHarness = Awaited<ReturnType<typeof loaderHarness>>;
+
+/**
+ * Loads `source` into a new database from the beginning, each BU once, with a new loader: what
+ * the state of a BU must equal after any history of loads, replays and restarts. Returns per BU
+ * the pass result, the comparable state and the event log.
+ */
+export async function freshLoad(opts: { codes: string[]; source: Source; folders?: Record<string, string>; limits?: Partial<LoaderLimits> }) {
+  const fresh = await createTestDatabase(opts.codes, { poolSize: 2 });
+  try {
+    const loader = new BusinessUnitLoader(fresh.db, opts.source, { loader: loaderLimits(opts.limits) }, silentLogger());
+    const out = [];
+    for (const code of opts.codes) {
+      const bu = makeBusinessUnit(code, opts.folders?.[code]);
+      const result = await loader.loadOnce(bu);
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const fq = (sql: string, params: unknown[] = []): Promise<any[]> => fresh.db.withBu(bu, (m) => m.query(sql, params));
+      out.push({ code, result, state: await comparableState(fq, code), events: await fq('SELECT * FROM load_event ORDER BY id') as EventRow[] });
+    }
+    return out;
+  } finally {
+    await fresh.close();
+  }
+}
 
 /** A small AttributeFile.json (one JSON array) with the given Product attributes. */
 export function attributeFile(productAttributes: Record<string, string> = { ProductId: 'String' }): string {

@@ -37,7 +37,11 @@ const asRole = (name: string, role: string) => withCredentials(databaseUrl(name)
  * the runtime role's (what the service gets); `owner` and `ownerUrl` the owner's, for setting up
  * what the service itself may not do (e.g. changing configuration behind the API).
  */
-export async function createTestDatabase(codes: string[] = ['bak'], options: { poolSize?: number } = {}) {
+export async function createTestDatabase(codes: string[] = ['bak'], options: {
+  poolSize?: number;
+  /** The migrations to run (another folder: a database as an earlier version left it); null: none, an empty database. */
+  migrationsDir?: string | null;
+} = {}) {
   const name = `t_${process.pid}_${Date.now().toString(36)}_${counter++}`;
   const admin = new Client({ connectionString: adminUrl() });
   await admin.connect();
@@ -50,7 +54,8 @@ export async function createTestDatabase(codes: string[] = ['bak'], options: { p
   const ownerUrl = asRole(name, TEST_OWNER_ROLE);
   const units: BusinessUnit[] = codes.map((c) => makeBusinessUnit(c));
   const owner = await Database.connect(ownerUrl, { poolSize: 2 });
-  await runMigrations(owner, units, MIGRATIONS_DIR, { runtimeRole: TEST_RUNTIME_ROLE });
+  const migrations = options.migrationsDir === undefined ? MIGRATIONS_DIR : options.migrationsDir;
+  if (migrations !== null) await runMigrations(owner, units, migrations, { runtimeRole: TEST_RUNTIME_ROLE });
   const db = await Database.connect(url, { poolSize: options.poolSize ?? 5 });
   return {
     name, url, ownerUrl, db, owner, units,

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseEntityLine, parseEntityValue } from '../../src/loaders/entity-line';
-import { deeperThan, utf8BytesOver } from '../../src/loaders/json-limits';
+import { deeperThan, hasNulEscape, utf8BytesOver } from '../../src/loaders/json-limits';
 
 /** A JSON text of exactly `depth` nested levels, the innermost an array holding 1. */
 const nested = (depth: number) => '['.repeat(depth) + '1' + ']'.repeat(depth);
@@ -97,5 +97,20 @@ describe('texts PostgreSQL indexes', () => {
     // Only a product's ProductId has a column of its own.
     expect(parseEntityLine(JSON.stringify({ EntityId: 2, EntityTypeId: 'ChannelNode', Attributes: { ProductId: 'x'.repeat(5000) } }), 64).ok).toBe(true);
     expect(utf8BytesOver('short', 1024)).toBeNull();
+  });
+});
+
+describe('hasNulEscape', () => {
+  it('finds a \\u0000 escape, and not the text u0000 after an escaped backslash', () => {
+    // As JSON text: an odd run of backslashes before "u0000" ends in an escape, an even one is escaped backslashes.
+    const cases: [string, boolean][] = [
+      ['"\\u0000"', true], ['\\u0000', true], ['"a\\u0000b"', true], ['{"k\\u0000": 1}', true],
+      ['"\\\\u0000"', false], ['"\\\\\\u0000"', true], ['"\\\\\\\\u0000"', false], ['"\\\\\\\\\\u0000"', true],
+      ['"u0000"', false], ['"\\u00000"', true], ['"\\u0001"', false], ['"\\\\" "\\u0000"', true],
+    ];
+    for (const [text, nul] of cases) expect({ text, nul: hasNulEscape(text) }).toEqual({ text, nul });
+    // What JSON.stringify writes for a NUL, and for a backslash followed by u0000.
+    expect(hasNulEscape(JSON.stringify({ a: 'x\u0000' }))).toBe(true);
+    expect(hasNulEscape(JSON.stringify({ a: 'x\\u0000' }))).toBe(false);
   });
 });
