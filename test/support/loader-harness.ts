@@ -103,10 +103,11 @@ export async function loaderHarness(opts: {
   };
 }
 
-const VOLATILE = ['event_id', 'updated_at', 'deleted_at'];
+/** What differs between two loads of the same files: the event that wrote a row and when. */
+export const VOLATILE = ['event_id', 'updated_at', 'deleted_at'];
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-async function comparableState(q: (sql: string, params?: unknown[], code?: string) => Promise<any[]>, code: string,
+export async function comparableState(q: (sql: string, params?: unknown[], code?: string) => Promise<any[]>, code: string,
   volatile: string[] = VOLATILE): Promise<Record<string, unknown[]>> {
   const out: Record<string, unknown[]> = {};
   for (const table of STATE_TABLES) {
