@@ -45,7 +45,9 @@ export class BucketFeed {
   private nextDelta = 0;
   private added = 0;
 
-  constructor(private readonly client: S3Client, readonly bucket: string, private readonly dir: string, private readonly opts: FeedOptions) {}
+  constructor(private readonly client: S3Client, readonly bucket: string, private readonly dir: string, private readonly opts: FeedOptions,
+    /** Makes an upload appear to the service whole, as S3 does (ChaosS3.whileHeld). */
+    private readonly atomically: <T>(upload: () => Promise<T>) => Promise<T> = (upload) => upload()) {}
 
   /** Creates the bucket, generates the series and uploads the first three files. */
   async init(deltaCount: number): Promise<void> {
@@ -102,8 +104,9 @@ export class BucketFeed {
 
   private async upload(key: string, file: string, kind: FedKind): Promise<FedFile> {
     const body = fs.readFileSync(file);
-    const res = await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body }));
-    const fed = { key, folder: key.startsWith('SHARED/') ? null : key.slice(0, key.indexOf('/')), etag: (res.ETag ?? '').replace(/"/g, ''), size: body.length, kind };
+    const res = await this.atomically(() => this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body })));
+    const folder = key.startsWith('SHARED/') ? null : key.slice(0, key.indexOf('/'));
+    const fed = { key, folder, etag: (res.ETag ?? '').replace(/"/g, ''), size: body.length, kind };
     this.files.push(fed);
     return fed;
   }

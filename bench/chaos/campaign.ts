@@ -3,7 +3,7 @@ import path from 'node:path';
 import { blockingErrorSql } from '../../src/loaders/event-log';
 import { exportJob, withClient } from './chaos-checks';
 import { BU, ChaosWorld } from './chaos-world';
-import { FAULTS, FaultKind, RECOVERY_TIMEOUT_MS, isReplayStart } from './faults';
+import { FAULTS, FaultKind, RECOVERY_TIMEOUT_MS, isReplayRestored, isReplayStart } from './faults';
 
 export interface FaultRecord {
   kind: FaultKind;
@@ -18,7 +18,7 @@ export interface FaultRecord {
 }
 
 export interface CampaignResult {
-  baseline: Record<string, number>;
+  baseline: Record<string, number> | null;
   faults: FaultRecord[];
   /** Attempts whose work ended before the fault point (not counted, tried again). */
   missedWindows: Record<string, number>;
@@ -31,9 +31,9 @@ export interface CampaignResult {
  * broken), then `faults` rounds of every kind in a seeded order, each judged by the oracle, then a
  * truly fresh load of the whole bucket.
  */
-export async function runCampaign(w: ChaosWorld, kinds: readonly FaultKind[], rounds: number): Promise<CampaignResult> {
+export async function runCampaign(w: ChaosWorld, kinds: readonly FaultKind[], rounds: number, result: CampaignResult): Promise<void> {
   const say = w.opts.say;
-  const result: CampaignResult = { baseline: await baseline(w), faults: [], missedWindows: {}, final: { problems: [] } };
+  result.baseline = await baseline(w);
   for (let round = 1; round <= rounds; round++) {
     const order = [...kinds];
     for (let i = order.length - 1; i > 0; i--) {
@@ -41,7 +41,15 @@ export async function runCampaign(w: ChaosWorld, kinds: readonly FaultKind[], ro
       [order[i], order[j]] = [order[j], order[i]];
     }
     for (const kind of order) {
-      const record = await runFault(w, kind, round, result);
+      let record: FaultRecord;
+      try {
+        record = await runFault(w, kind, round, result);
+      } catch (err) {
+        // Counted, then the campaign stops: nothing after it could be judged.
+        result.faults.push({ kind, n: round, attempts: 1, injected: true, recovered: false, stateEqual: false, recoverSeconds: null,
+          detail: 'the service could not be brought back', problems: [(err as Error).message] });
+        throw err;
+      }
       result.faults.push(record);
       say(`${kind} #${round}: ${record.injected ? 'injected' : 'NOT injected'}, ${record.recovered ? `recovered in ${record.recoverSeconds?.toFixed(1)} s` : 'NOT recovered'}, `
         + `${record.stateEqual ? 'state equal' : 'STATE DIFFERS'} — ${record.detail}${record.problems.length ? `; ${record.problems.join('; ')}` : ''}`);
@@ -51,7 +59,6 @@ export async function runCampaign(w: ChaosWorld, kinds: readonly FaultKind[], ro
   const settled = await w.settle(RECOVERY_TIMEOUT_MS);
   if (!settled.ok) result.final.problems.push(`not settled at the end: ${settled.reason}`);
   result.final.problems.push(...await w.judge(), ...await w.oracle.freshLoadDiff(w.units));
-  return result;
 }
 
 async function runFault(w: ChaosWorld, kind: FaultKind, n: number, result: CampaignResult): Promise<FaultRecord> {
@@ -115,12 +122,15 @@ async function repair(w: ChaosWorld, kind: FaultKind): Promise<void> {
   await w.startCopy();
   let settled = await w.settle(60_000);
   if (settled.ok) return;
-  const [blocked] = await withClient(w.urls.adminUrl, async (c) => (await c.query<{ id: string }>(blockingErrorSql())).rows);
-  if (blocked) {
-    await w.primary.graphql(`mutation($from: ID!) { requestReplay(businessUnit: "${BU.code}", fromEventId: $from, reason: "chaos campaign: repair") { markedEvents } }`,
-      { from: String(blocked.id) }, 120_000);
-    settled = await w.settle(RECOVERY_TIMEOUT_MS);
+  for (const bu of w.units) {
+    const [blocked] = await withClient(w.urls.adminUrl, async (c) => (await c.query<{ id: string; error_message: string }>(blockingErrorSql())).rows, bu.schema);
+    if (!blocked) continue;
+    // The runbook: from the event the message names (a late or overwritten file), else from the error.
+    const from = /Replay from event (\d+)/.exec(blocked.error_message)?.[1] ?? String(blocked.id);
+    await w.primary.graphql(`mutation($from: ID!) { requestReplay(businessUnit: "${bu.code}", fromEventId: $from, reason: "chaos campaign: repair") { markedEvents } }`,
+      { from }, 120_000);
   }
+  settled = await w.settle(RECOVERY_TIMEOUT_MS);
   if (!settled.ok) throw new Error(`the service could not be brought back after ${kind}: ${settled.reason}`);
 }
 
@@ -157,10 +167,12 @@ async function baseline(w: ChaosWorld): Promise<Record<string, number>> {
   await w.primary.graphql(`mutation($from: ID!) { requestReplay(businessUnit: "${BU.code}", fromEventId: $from, reason: "chaos baseline") { markedEvents } }`, { from: start }, 120_000);
   const replayEnd = await settle('a replay');
   const replayStart = w.primary.find(isReplayStart, replayMark);
-  if (!replayStart) throw new Error('before any fault, the replay did not log its start');
-  // From its start to its last file applied again: where a kill lands during the replay.
+  const replayRestored = w.primary.find(isReplayRestored, replayMark);
+  if (!replayStart || !replayRestored) throw new Error('before any fault, the replay did not log its start and its restore');
+  // Its restore transaction, then its files applied again: where a kill lands during a replay.
+  w.durations.restore.push(replayRestored.time - replayStart.time);
+  w.durations.reload.push(replayEnd - replayRestored.time);
   const replay = replayEnd - replayStart.time;
-  w.durations.replay.push(replay);
   await expectEqual('a replay');
   const mark = w.primary.mark();
   const id = await w.requestExport();
@@ -172,5 +184,8 @@ async function baseline(w: ChaosWorld): Promise<Record<string, number>> {
   const exportDiffs = await w.oracle.compareExport(BU, await withClient(w.urls.adminUrl, (c) => exportJob(c, id)));
   if (exportDiffs.length) throw new Error(`before any fault, the export differs from the reference's: ${exportDiffs.join('; ')}`);
   clearExports(w);
-  return { firstLoadMs: first, fullApplyMs: w.durations.full[0] ?? 0, deltaMs: delta, deltaApplyMs: w.durations.delta[0] ?? 0, replayMs: replay, exportMs: w.durations.export[0] };
+  return {
+    firstLoadMs: first, fullApplyMs: w.durations.full[0] ?? 0, deltaMs: delta, deltaApplyMs: w.durations.delta[0] ?? 0,
+    replayMs: replay, replayRestoreMs: w.durations.restore[0], replayReloadMs: w.durations.reload[0], exportMs: w.durations.export[0],
+  };
 }

@@ -39,6 +39,8 @@ export class ChaosS3 {
   private relay: net.Server | null = null;
   private readonly sockets = new Set<net.Socket>();
   private tap: Tap | null = null;
+  /** While set, requests from the service wait at the relay (see whileHeld). */
+  private held: Promise<void> | null = null;
   /** Requests the relay passed on, by kind: what a run did against S3. */
   readonly counts = { list: 0, get: 0, other: 0 };
 
@@ -70,6 +72,24 @@ export class ChaosS3 {
 
   disarm(): void {
     this.tap = null;
+  }
+
+  /**
+   * Runs `fn` (an upload) while the service's new requests wait at the relay: S3 makes an object
+   * visible whole or not at all, but s3rver lists a large object while it is still being written,
+   * with a size and ETag that then change, which the service rightly takes for a product file
+   * overwritten after it was applied.
+   */
+  async whileHeld<T>(fn: () => Promise<T>): Promise<T> {
+    let release!: () => void;
+    this.held = new Promise((r) => { release = r; });
+    try {
+      await new Promise((r) => setTimeout(r, 200)); // requests already passed on finish first
+      return await fn();
+    } finally {
+      this.held = null;
+      release();
+    }
   }
 
   async up(): Promise<void> {
@@ -140,26 +160,31 @@ export class ChaosS3 {
     upstream.on('error', end).on('close', end);
     const requests = new Transform({
       transform: (chunk: Buffer, _enc, done) => {
-        for (const m of chunk.toString('latin1').matchAll(REQUEST_LINE)) {
-          const req = { method: m[1], path: m[2] };
-          if (/[?&]list-type=2/.test(req.path)) this.counts.list++;
-          else if (req.method === 'GET') this.counts.get++;
-          else this.counts.other++;
-          const tap = this.tap;
-          if (tap?.match(req)) {
-            this.tap = null;
-            if (tap.afterBytes <= 0) {
-              // Passed on, then cut at once: the request is in flight when s3rver goes.
-              done(null, chunk);
-              tap.fire(req, 0);
-              return;
-            }
-            watched = { req, tap, bytes: 0 };
-          }
-        }
-        done(null, chunk);
+        const held = this.held;
+        if (held) void held.then(() => pass(chunk, done));
+        else pass(chunk, done);
       },
     });
+    const pass = (chunk: Buffer, done: (err: null, chunk: Buffer) => void) => {
+      for (const m of chunk.toString('latin1').matchAll(REQUEST_LINE)) {
+        const req = { method: m[1], path: m[2] };
+        if (/[?&]list-type=2/.test(req.path)) this.counts.list++;
+        else if (req.method === 'GET') this.counts.get++;
+        else this.counts.other++;
+        const tap = this.tap;
+        if (tap?.match(req)) {
+          this.tap = null;
+          if (tap.afterBytes <= 0) {
+            // Passed on, then cut at once: the request is in flight when s3rver goes.
+            done(null, chunk);
+            tap.fire(req, 0);
+            return;
+          }
+          watched = { req, tap, bytes: 0 };
+        }
+      }
+      done(null, chunk);
+    };
     const responses = new Transform({
       transform: (chunk: Buffer, _enc, done) => {
         if (watched) {

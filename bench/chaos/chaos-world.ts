@@ -49,7 +49,7 @@ export class ChaosWorld {
   units: BusinessUnit[] = [BU];
   readonly rng: Rng;
   /** Measured durations (ms) of unfaulted work, for choosing fault points inside it. */
-  readonly durations: Record<'full' | 'delta' | 'replay' | 'export', number[]> = { full: [], delta: [], replay: [], export: [] };
+  readonly durations: Record<'full' | 'delta' | 'restore' | 'reload' | 'export', number[]> = { full: [], delta: [], restore: [], reload: [], export: [] };
   private started = 0;
   private exports = 0;
   private addedUnits = 0;
@@ -79,7 +79,8 @@ export class ChaosWorld {
     const client = createS3Client({ endpoint: s3.directEndpoint, forcePathStyle: true, region: 'us-east-1' });
     process.env.AWS_ACCESS_KEY_ID ??= 'S3RVER';
     process.env.AWS_SECRET_ACCESS_KEY ??= 'S3RVER';
-    const feed = new BucketFeed(client, BUCKET, opts.runDir, { products: opts.products, deltaSize: opts.deltaSize, seed: opts.seed });
+    const feed = new BucketFeed(client, BUCKET, opts.runDir, { products: opts.products, deltaSize: opts.deltaSize, seed: opts.seed },
+      (upload) => s3.whileHeld(upload));
     opts.say(`generating ${opts.products} products and ${opts.deltaCount} deltas of ${opts.deltaSize} lines …`);
     await feed.init(opts.deltaCount);
     // The oracle loads with the service's own limits (its configuration read from the same environment).
@@ -184,6 +185,8 @@ export class ChaosWorld {
         if (s.pendingFiles.length) return `${copy.name}: ${bu.code}: ${s.pendingFiles.length} files pending`;
         // A poll pass holds the lock for a moment every second: seen, the next check looks again.
         if (s.running || s.lock) return `${copy.name}: ${bu.code}: a pass is running (lock: ${JSON.stringify(s.lock)})`;
+        // A plain read goes through the business unit's read-only pool, which must have reconnected too.
+        await copy.graphql(`{ products(businessUnit: "${bu.code}", first: 1) { nodes { entityId } } }`);
       }
     }
     return null;

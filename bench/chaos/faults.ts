@@ -3,7 +3,7 @@ import { killDuringExport, killDuringReplay, sigtermDuringExport } from './job-f
 import { killDuringDelta, killDuringFullLoad, pgRestartDuringLoad, s3DuringListing, s3DuringRead, sigtermDuringLoad, twoCopies } from './load-faults';
 
 export type { Injection } from './fault-helpers';
-export { isReplayStart } from './job-faults';
+export { isReplayRestored, isReplayStart } from './job-faults';
 
 export type FaultKind = 'kill-full' | 'kill-delta' | 'kill-replay' | 'kill-export' | 'pg-restart' | 's3-list' | 's3-read'
   | 'two-copies' | 'sigterm-load' | 'sigterm-export';

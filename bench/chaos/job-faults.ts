@@ -19,7 +19,13 @@ export const killDuringReplay: Fault = async (w, attempt) => {
     .then((r) => { files = r.requestReplay.filesToReplay; }, () => undefined);
   const started = await copy.waitFor(isReplayStart, mark, 120_000);
   if (!started) throw new Error(`the replay from event ${point} did not start within 120 s`);
-  await sleep(w.delayFor('replay', attempt));
+  // Half the kills aim at the restore transaction, half at the files applied again after it.
+  if (w.rng.chance(0.5)) {
+    await sleep(w.delayFor('restore', attempt));
+  } else {
+    if (!await copy.waitFor(isReplayRestored, mark, 120_000)) throw new Error(`the replay from event ${point} did not restore within 120 s`);
+    await sleep(w.delayFor('reload', attempt));
+  }
   const restored = copy.find(isReplayRestored, mark);
   const reapplied = files as string[] | null;
   if (restored && reapplied && reapplied.every((f) => copy.find(isFileComplete(f), mark))) {
@@ -36,7 +42,7 @@ export const killDuringReplay: Fault = async (w, attempt) => {
 };
 
 export const isReplayStart = (l: LogLine) => l.msg === 'replay started: restoring the state before the event';
-const isReplayRestored = (l: LogLine) => l.msg === 'replay: state restored, events marked';
+export const isReplayRestored = (l: LogLine) => l.msg === 'replay: state restored, events marked';
 
 /** Checks shared by the export faults: the job succeeded within the attempts allowed, nothing partial left, files as the reference's. */
 function exportChecks(w: ChaosWorld, id: string): Pick<Injection, 'verify' | 'compare'> {

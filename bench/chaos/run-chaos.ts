@@ -69,12 +69,12 @@ async function main(): Promise<number> {
   fs.chmodSync(runDir, 0o755);
   const started = Date.now();
   let world: ChaosWorld | null = null;
-  let result: CampaignResult | null = null;
+  const result: CampaignResult = { baseline: null, faults: [], missedWindows: {}, final: { problems: [] } };
   let failure: string | null = null;
   try {
     // Enough deltas that a run does not apply the same one twice in a row (past the end they come again, renamed).
     world = await ChaosWorld.create({ runDir, products, deltaSize, deltaCount: Math.max(10, rounds * 6), seed, say });
-    result = await runCampaign(world, kinds, rounds);
+    await runCampaign(world, kinds, rounds, result);
   } catch (err) {
     failure = (err as Error).stack ?? String(err);
     say(`the campaign stopped: ${failure}`);
@@ -82,7 +82,7 @@ async function main(): Promise<number> {
     await world?.teardown();
   }
   const seconds = Math.round((Date.now() - started) / 1000);
-  const rows = summary(result?.faults ?? [], kinds, rounds);
+  const rows = summary(result.faults, kinds, rounds);
   const command = `npm run chaos -- --faults ${rounds}${kinds.length === FAULT_KINDS.length ? '' : ` --kinds ${kinds.join(',')}`} --products ${products} --seed ${seed}`;
   const lines = [
     `${'fault kind'.padEnd(16)}${'injected'.padStart(9)}${'recovered'.padStart(11)}${'state equal'.padStart(13)}   seconds to recover (median / max)`,
@@ -91,15 +91,16 @@ async function main(): Promise<number> {
   ];
   process.stdout.write(`${command}\n${lines.join('\n')}\n`);
   const misses = rows.filter((r) => r.injected !== r.requested || r.recovered !== r.injected || r.stateEqual !== r.injected);
-  const finalProblems = result?.final.problems ?? [];
-  if (finalProblems.length) process.stdout.write(`final check: ${finalProblems.join('; ')}\n`);
-  else if (result) process.stdout.write('final check: settled; equal to the reference; a fresh load of the whole bucket equals both\n');
+  const finalProblems = result.final.problems;
+  if (failure) process.stdout.write('final check: not reached (the campaign stopped)\n');
+  else if (finalProblems.length) process.stdout.write(`final check: ${finalProblems.join('; ')}\n`);
+  else process.stdout.write('final check: settled; equal to the reference; a fresh load of the whole bucket equals both\n');
   fs.writeFileSync(o.out, `${JSON.stringify({
     command, date: new Date().toISOString(), seconds,
     settings: { faults: rounds, kinds, products, deltaSize, seed },
     machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
-    baseline: result?.baseline ?? null, kinds: rows, missedWindows: result?.missedWindows ?? {},
-    final: result?.final ?? null, failure, faults: result?.faults ?? [],
+    baseline: result.baseline, kinds: rows, missedWindows: result.missedWindows,
+    final: failure ? null : result.final, failure, faults: result.faults,
   }, null, 2)}\n`);
   const ok = !failure && !misses.length && !finalProblems.length;
   say(`${ok ? 'passed' : 'FAILED'} in ${seconds} s; figures in ${o.out}${ok && !o.keep ? '' : `; logs and data in ${runDir}`}`);
