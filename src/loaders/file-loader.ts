@@ -148,6 +148,8 @@ export class FileLoader {
       run.bytes = doc.bytes;
       parsed = parseAttributeFile(doc.value);
     } catch (err) {
+      // The connection to the source broke mid-read: not the file's fault, it is read again on the next pass.
+      if (isTransientError(err)) throw err;
       throw new FileRejected('unreadable', `cannot read ${run.file.uri}: ${(err as Error).message}. Nothing of it was applied.`);
     } finally {
       stream.destroy();
@@ -200,6 +202,9 @@ export class FileLoader {
       try {
         next = await lines.next();
       } catch (err) {
+        // The connection to the source broke mid-read (the store restarting, a network cut): the pass
+        // is interrupted and the file read again, rather than failed as unreadable, which would block the BU.
+        if (isTransientError(err)) throw err;
         const where = run.lines ? ` (after line ${run.lines})` : '';
         throw new FileRejected('unreadable', `cannot read ${run.file.uri}${where}: ${(err as Error).message}. Nothing of it was applied.`);
       }

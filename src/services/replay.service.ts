@@ -42,6 +42,9 @@ export class ReplayService {
     if (dryRun) return this.db.withBu(bu, (m) => this.preview(m, bu, fromEventId), { readOnly: true, isolation: 'REPEATABLE READ' });
 
     const result = await withBuLock(this.db, bu, (runner) => this.db.inBuTransaction(runner, bu, {}, async () => {
+      // Said once the lock is held: over a large state the restore runs for a while, and until it
+      // commits nothing of it shows (a crash meanwhile rolls it back whole).
+      this.log.info({ bu: bu.code, fromEventId, reason }, 'replay started: restoring the state before the event');
       const preview = await this.preview(runner.manager, bu, fromEventId);
       const replayEventId = await reserveEventId(runner);
       const from = preview.fromEvent;

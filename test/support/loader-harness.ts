@@ -102,7 +102,8 @@ export async function loaderHarness(opts: {
   };
 }
 
-const VOLATILE = ['event_id', 'updated_at', 'deleted_at'];
+/** What differs between two loads of the same files: the event that wrote a row and when. */
+export const VOLATILE = ['event_id', 'updated_at', 'deleted_at'];
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function comparableState(q: (sql: string, params?: unknown[], code?: string) => Promise<any[]>, code: string,
