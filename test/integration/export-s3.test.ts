@@ -151,7 +151,9 @@ describe('exporting to S3', () => {
 
   it('fails with the store error and writes no manifest when the bucket is missing', async () => {
     const missing = `missing-${randomUUID()}`;
-    const other = await startTestServer(t, {
+    // A database of its own: on the shared one, the other server's export worker could take the job and succeed.
+    const t2 = await createTestDatabase(['bak']);
+    const other = await startTestServer(t2, {
       bucketDir: path.join(PROJECT_ROOT, 'samples', 'bucket'), exportUrl: `s3://${missing}/x`, apiKeys: `${ADMIN}:admin`, env: s3env(),
     });
     try {
@@ -163,6 +165,7 @@ describe('exporting to S3', () => {
         + 'The specified bucket does not exist \\(NoSuchBucket, HTTP 404\\)$'));
     } finally {
       await other.stop();
+      await t2.close();
     }
   });
 
