@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { Client } from 'pg';
 import { LoaderLimits } from '../../src/config/config';
-import { BusinessUnit } from '../../src/db/business-unit';
+import { BusinessUnit } from '../../src/config/business-unit';
 import { Database } from '../../src/db/database';
 import { EmbeddedPostgres, scratchPostgres } from '../../src/db/embedded-postgres';
 import { runMigrations } from '../../src/db/migrations-runner';
@@ -13,7 +13,8 @@ import type { ExportFileRecord, ExportJobEntity } from '../../src/entities/expor
 import { ExportRunner } from '../../src/export/export-runner';
 import { LocalExportStore } from '../../src/export/export-store';
 import { BusinessUnitLoader } from '../../src/loaders/business-unit-loader';
-import { S3Source, createS3Client } from '../../src/loaders/s3-source';
+import { S3Source } from '../../src/loaders/s3-source';
+import { createS3Client } from '../../src/storage/s3-client';
 import { createLogger } from '../../src/logger';
 import { comparableState } from '../../test/support/loader-harness';
 import { PROJECT_ROOT } from '../bench-database';

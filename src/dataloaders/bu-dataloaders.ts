@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { EntityTarget } from 'typeorm';
-import { BusinessUnit } from '../db/business-unit';
+import { BusinessUnit } from '../config/business-unit';
 import { Database } from '../db/database';
 import { ChannelNodeEntity, EntityLinkEntity, ItemEntity, ProductEntity, ResourceEntity } from '../entities';
 import type { OwnerType } from '../entities/resource.entity';

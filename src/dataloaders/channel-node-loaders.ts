@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { EntityManager } from 'typeorm';
-import { BusinessUnit } from '../db/business-unit';
+import { BusinessUnit } from '../config/business-unit';
 import { Database } from '../db/database';
 import { ChannelNodeEntity, ProductEntity } from '../entities';
 import { entitiesFromRows } from '../db/entity-rows';

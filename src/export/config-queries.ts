@@ -1,5 +1,5 @@
 import { Queryable } from '../db/queryable';
-import { CsvEncoding, FormulaEscape, LineEnding, MappingConfig, Quoting, TemplateConfig } from './template-types';
+import { CsvEncoding, FormulaEscape, LineEnding, MappingConfig, Quoting, TemplateConfig } from '../entities/export-settings.types';
 
 /**
  * Reads of the export configuration tables, shared by the API and the export job (which calls

@@ -1,5 +1,5 @@
 import { templateProblems } from './template-compiler';
-import { CsvEncoding, FormulaEscape, LineEnding, MappingConfig, Quoting, TemplateConfig } from './template-types';
+import { CsvEncoding, FormulaEscape, LineEnding, MappingConfig, Quoting, TemplateConfig } from '../entities/export-settings.types';
 import { transformationProblem } from './transformations';
 import { DECORATOR_TYPE, FIELD_NAME, FILE_NAME } from './config-names';
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { ExportSink } from './export-store';
-import { CsvEncoding, FormulaEscape, LineEnding, Quoting } from './template-types';
+import { CsvEncoding, FormulaEscape, LineEnding, Quoting } from '../entities/export-settings.types';
 
 export interface CsvFormat {
   delimiter: string;

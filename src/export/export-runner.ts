@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { QueryRunner } from 'typeorm';
-import { BusinessUnit } from '../db/business-unit';
+import { BusinessUnit } from '../config/business-unit';
 import { Database } from '../db/database';
 import type { ExportFileRecord, ExportJobEntity } from '../entities/export-job.entity';
 import { Logger, PROGRESS_INTERVAL_MS, progressEvery } from '../logger';
@@ -11,7 +11,8 @@ import { writeCsv } from './csv-file-writer';
 import { ExportAbortedError, cursorBatches } from './cursor-batches';
 import { ExportStore } from './export-store';
 import { CompiledTemplate, TemplateInvalidError, compileTemplate } from './template-compiler';
-import { EvalContext, MappingConfig, Row, TemplateConfig } from './template-types';
+import { EvalContext, Row } from './template-types';
+import { MappingConfig, TemplateConfig } from '../entities/export-settings.types';
 import { Transform, TransformationError, compileTransformation } from './transformations';
 
 /** Examples of left-out rows kept per file for the warnings. */

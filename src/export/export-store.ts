@@ -10,7 +10,7 @@ import { PassThrough, Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import type { AppConfig } from '../config/config';
 import type { Location } from '../config/location';
-import { createS3Client, s3Failure } from '../loaders/s3-source';
+import { createS3Client, s3Failure } from '../storage/s3-client';
 
 /** A file being written: bytes go to `stream`; `commit` makes it visible under its name, `abort` drops it. */
 export interface ExportSink {

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { QueryRunner } from 'typeorm';
-import { BusinessUnit } from '../db/business-unit';
+import { BusinessUnit } from '../config/business-unit';
 import { Database } from '../db/database';
 import { ExportJobEntity } from '../entities/export-job.entity';
 import { Logger } from '../logger';

@@ -4,7 +4,8 @@ import {
   ENVELOPE_FIELDS, EntityScope, FieldRef, ROW_SOURCE_SPECS, RowSource, SCOPES, SqlParams, decoratorSql, fieldSql, isRowSource,
   isSourceType, quoteIdent,
 } from './row-sources';
-import { ColumnConfig, CompilerApi, ConfigProblem, EvalContext, Getter, InternalColumn, MappingConfig, Row, TemplateConfig } from './template-types';
+import { CompilerApi, ConfigProblem, EvalContext, Getter, InternalColumn, Row } from './template-types';
+import { ColumnConfig, MappingConfig, TemplateConfig } from '../entities/export-settings.types';
 import { TransformationError, compileTransformation } from './transformations';
 import { renderDefault } from './value-render';
 import { DECORATOR_TYPE, FIELD_NAME, FILE_NAME, reservedFileName } from './config-names';

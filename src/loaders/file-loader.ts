@@ -1,6 +1,6 @@
 import { QueryRunner } from 'typeorm';
 import { AppConfig } from '../config/config';
-import { BusinessUnit } from '../db/business-unit';
+import { BusinessUnit } from '../config/business-unit';
 import { Database } from '../db/database';
 import { Queryable } from '../db/queryable';
 import { isTransientError } from '../db/transient-errors';

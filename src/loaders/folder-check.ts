@@ -1,4 +1,4 @@
-import { BusinessUnit } from '../db/business-unit';
+import { BusinessUnit } from '../config/business-unit';
 import { PlannedFile, listBuFiles } from './load-planner';
 import { Source } from './source';
 

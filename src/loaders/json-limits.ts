@@ -4,14 +4,6 @@
  */
 
 /**
- * The ceiling of LOAD_MAX_NESTING_DEPTH. Every step that walks a value recursively (JSON.stringify
- * for the content hash and the jsonb parameters, the surrogate check, PostgreSQL's jsonb parser,
- * to_jsonb for the history, the export's rendering) was measured to cope with several thousand
- * levels; a line within this ceiling stays far from all of them.
- */
-export const MAX_NESTING_DEPTH_CEILING = 1000;
-
-/**
  * Longest text stored in an indexed column (ProductId, a link's type and other entity type, an
  * attribute's id): a btree entry holds at most 2,704 bytes, and entity_link's index holds two such
  * texts. A longer one would make PostgreSQL refuse the whole batch.

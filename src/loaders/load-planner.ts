@@ -1,5 +1,5 @@
 import { Queryable } from '../db/queryable';
-import { BusinessUnit } from '../db/business-unit';
+import { BusinessUnit } from '../config/business-unit';
 import { blockingErrorSql } from './event-log';
 import { SourceFileInfo, classifyKey, compareProductFiles, orderPass } from './file-order';
 import { Source, SourceObject } from './source';

@@ -1,7 +1,8 @@
 import type { AppConfig } from '../config/config';
 import type { Location } from '../config/location';
 import { LocalSource } from './local-source';
-import { S3Source, createS3Client } from './s3-source';
+import { createS3Client } from '../storage/s3-client';
+import { S3Source } from './s3-source';
 import { Source } from './source';
 
 export function createSource(location: Location, s3: AppConfig['s3']): Source {

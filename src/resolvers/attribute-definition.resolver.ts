@@ -1,5 +1,5 @@
 import { Arg, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
-import { RequestContext, businessUnitOf } from '../server/request-context';
+import { RequestContext, businessUnitOf } from './request-context';
 import { localeText } from './attribute-value';
 import { AttributeDefinitionType } from './types/attribute-definition.type';
 

@@ -1,6 +1,6 @@
 import { GraphQLResolveInfo } from 'graphql';
 import { Arg, Ctx, FieldResolver, ID, Info, Int, Query, Resolver, Root } from 'type-graphql';
-import { RequestContext, businessUnitOf } from '../server/request-context';
+import { RequestContext, businessUnitOf } from './request-context';
 import { attributeValue } from './attribute-value';
 import { selectsField } from './selection';
 import { ChannelNodeConnection, ChannelNodeType, ProductConnection, ProductType } from './types/catalog.type';

@@ -1,5 +1,5 @@
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
-import { RequestContext, businessUnitOf } from '../server/request-context';
+import { RequestContext, businessUnitOf } from './request-context';
 import {
   CsvTemplateInput, CsvTemplateType, DecoratorInput, DecoratorType, FieldMappingInput, FieldMappingType,
 } from './types/export-config.type';

@@ -1,7 +1,7 @@
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
-import { BusinessUnit } from '../db/business-unit';
+import { BusinessUnit } from '../config/business-unit';
 import { ExportJobEntity } from '../entities/export-job.entity';
-import { RequestContext, businessUnitOf } from '../server/request-context';
+import { RequestContext, businessUnitOf } from './request-context';
 import { ExportJobConnection, ExportJobType } from './types/export.type';
 
 async function toJob(ctx: RequestContext, bu: BusinessUnit, job: ExportJobEntity): Promise<ExportJobType> {

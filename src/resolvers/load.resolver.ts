@@ -1,7 +1,7 @@
 import { GraphQLResolveInfo } from 'graphql';
 import { Arg, Ctx, Info, Int, Mutation, Query, Resolver } from 'type-graphql';
-import { BusinessUnit } from '../db/business-unit';
-import { RequestContext, businessUnitOf } from '../server/request-context';
+import { BusinessUnit } from '../config/business-unit';
+import { RequestContext, businessUnitOf } from './request-context';
 import { LoadStatusView } from '../services/load-status.service';
 import { selectsField } from './selection';
 import { connection } from './types/page-info.type';

@@ -15,16 +15,16 @@ import { DomainError, ErrorCode } from '../errors/domain-error';
 import { LockReport } from '../loaders/load-watchdog';
 import { Logger } from '../logger';
 import { graphqlMetricsPlugin } from '../metrics/graphql-metrics.plugin';
-import { metricsHandler } from '../metrics/metrics-endpoint';
+import { metricsHandler } from './metrics-endpoint';
 import { Services } from '../services/services';
 import { createErrorFormatter, httpErrorBody, httpErrorHandler, internalErrorLogPlugin, notFoundHandler, toGraphQLError } from './error-formatter';
 import { graphiqlRouter } from './graphiql-page';
 import { graphqlSchema } from './graphql-schema';
 import { anonymousIntrospectionPlugin, introspectionRules } from './introspection-policy';
 import { CostBudget, budgetSpent } from './cost-budget';
-import { Caller, InFlightLimiter, tooManyRequests } from './in-flight-limiter';
+import { InFlightLimiter, tooManyRequests } from './in-flight-limiter';
 import { MAX_QUERY_COMPLEXITY, MAX_TOKENS, boundedStringify, queryLimitsPlugin } from './query-limits';
-import { RequestContext } from './request-context';
+import { Caller, RequestContext } from '../resolvers/request-context';
 
 export interface RunningServer {
   url: string;

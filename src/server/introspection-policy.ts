@@ -4,7 +4,7 @@ import {
 } from 'graphql';
 import { GraphqlIntrospection } from '../config/config';
 import { toGraphQLError } from './error-formatter';
-import { RequestContext } from './request-context';
+import { RequestContext } from '../resolvers/request-context';
 
 const SCHEMA_FIELDS = new Set(['__schema', '__type']);
 

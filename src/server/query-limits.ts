@@ -8,7 +8,7 @@ import { ComplexityEstimator, getComplexity } from 'graphql-query-complexity';
 import { ErrorCode } from '../errors/domain-error';
 import { CostBudget, budgetSpent } from './cost-budget';
 import { InputShape, inputProblem, inputShape } from './input-limits';
-import type { RequestContext } from './request-context';
+import type { RequestContext } from '../resolvers/request-context';
 
 /**
  * Deepest nesting of fields a query may have. The graph has cycles (item → product → items, node →

@@ -1,4 +1,4 @@
-import { BusinessUnit } from '../db/business-unit';
+import { BusinessUnit } from '../config/business-unit';
 import { Database } from '../db/database';
 import { ChannelNodeEntity } from '../entities';
 import { Page, checkPageSize, countOf, decodeCursor, parseEntityIds, toPage } from './pagination';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BusinessUnit } from '../db/business-unit';
+import { BusinessUnit } from '../config/business-unit';
 import { Database } from '../db/database';
 import { DecoratorEntity } from '../entities';
 import { badInput } from '../errors/domain-error';

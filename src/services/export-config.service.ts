@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { BusinessUnit } from '../db/business-unit';
+import { BusinessUnit } from '../config/business-unit';
 import { Database } from '../db/database';
 import { CsvTemplateEntity, DecoratorEntity, FieldMappingEntity } from '../entities';
 import { badInput, notFound } from '../errors/domain-error';
@@ -8,7 +8,7 @@ import {
   DecoratorInput, MappingInput, TemplateInput, canonicalDecoratorEntityType, normalizeDecorator, normalizeMapping, normalizeTemplate,
   validateTemplate,
 } from '../export/config-validation';
-import { MappingConfig, TemplateConfig } from '../export/template-types';
+import { MappingConfig, TemplateConfig } from '../entities/export-settings.types';
 import { CASE_COLLISION, LOCALE_CODE } from '../export/config-names';
 
 

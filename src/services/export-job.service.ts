@@ -1,4 +1,4 @@
-import { BusinessUnit } from '../db/business-unit';
+import { BusinessUnit } from '../config/business-unit';
 import { DEFAULT_EXPORT_MAX_QUEUED } from '../config/config';
 import { Database } from '../db/database';
 import { ExportJobEntity, ExportFileRecord } from '../entities/export-job.entity';

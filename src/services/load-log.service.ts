@@ -1,4 +1,4 @@
-import { BusinessUnit } from '../db/business-unit';
+import { BusinessUnit } from '../config/business-unit';
 import { Database } from '../db/database';
 import { LoadEventEntity, QuarantinedLineEntity } from '../entities';
 import type { LoadEventType } from '../entities/load-event.entity';

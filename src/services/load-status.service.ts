@@ -1,4 +1,4 @@
-import { BusinessUnit } from '../db/business-unit';
+import { BusinessUnit } from '../config/business-unit';
 import { Database } from '../db/database';
 import { entitiesFromRows } from '../db/entity-rows';
 import { LoadEventEntity } from '../entities';

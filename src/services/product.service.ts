@@ -1,5 +1,5 @@
 import { SelectQueryBuilder } from 'typeorm';
-import { BusinessUnit } from '../db/business-unit';
+import { BusinessUnit } from '../config/business-unit';
 import { Database } from '../db/database';
 import { entitiesFromRows } from '../db/entity-rows';
 import { ItemEntity, ProductEntity } from '../entities';

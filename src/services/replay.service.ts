@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { BusinessUnit } from '../db/business-unit';
+import { BusinessUnit } from '../config/business-unit';
 import { Database } from '../db/database';
 import { LoadEventEntity } from '../entities';
 import { DomainError, ErrorCode, badInput } from '../errors/domain-error';

@@ -1,4 +1,4 @@
-import { BusinessUnit } from '../db/business-unit';
+import { BusinessUnit } from '../config/business-unit';
 import { Database } from '../db/database';
 import { FolderCheck } from '../loaders/folder-check';
 import { LoadScheduler } from '../loaders/load-scheduler';

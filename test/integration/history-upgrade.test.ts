@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import { makeBusinessUnit } from '../../src/db/business-unit';
+import { makeBusinessUnit } from '../../src/config/business-unit';
 import { Database } from '../../src/db/database';
 import { withCredentials } from '../../src/db/database-roles';
 import { runMigrations } from '../../src/db/migrations-runner';

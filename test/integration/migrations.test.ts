@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { makeBusinessUnit } from '../../src/db/business-unit';
+import { makeBusinessUnit } from '../../src/config/business-unit';
 import { readMigrations, runMigrations } from '../../src/db/migrations-runner';
 import { quoteIdent } from '../../src/db/sql';
 import { BusinessUnitLoader } from '../../src/loaders/business-unit-loader';

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { BusinessUnit, makeBusinessUnit } from '../../src/db/business-unit';
+import { BusinessUnit, makeBusinessUnit } from '../../src/config/business-unit';
 import { Database } from '../../src/db/database';
 import { isTransientError } from '../../src/db/transient-errors';
 import { BusinessUnitLoader } from '../../src/loaders/business-unit-loader';

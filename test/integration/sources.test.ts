@@ -9,7 +9,8 @@ import { gzipSync } from 'node:zlib';
 import { parseLocation } from '../../src/config/location';
 import { LineRecord, readLines } from '../../src/loaders/line-reader';
 import { LocalSource } from '../../src/loaders/local-source';
-import { S3Source, checkLength, createS3Client } from '../../src/loaders/s3-source';
+import { S3Source, checkLength } from '../../src/loaders/s3-source';
+import { createS3Client } from '../../src/storage/s3-client';
 import { Source, SourceObject } from '../../src/loaders/source';
 import { createSource } from '../../src/loaders/source-factory';
 

@@ -1,6 +1,6 @@
 import { LoaderLimits } from '../../src/config/config';
 import type { Logger } from '../../src/logger';
-import { BusinessUnit, makeBusinessUnit } from '../../src/db/business-unit';
+import { BusinessUnit, makeBusinessUnit } from '../../src/config/business-unit';
 import { BusinessUnitLoader, PassResult } from '../../src/loaders/business-unit-loader';
 import { LocalSource } from '../../src/loaders/local-source';
 import { Source } from '../../src/loaders/source';

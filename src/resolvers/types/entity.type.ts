@@ -1,5 +1,5 @@
 import { Field, ID, InterfaceType, ObjectType, Int, registerEnumType } from 'type-graphql';
-import { BusinessUnit } from '../../db/business-unit';
+import { BusinessUnit } from '../../config/business-unit';
 import type { TrackedEntity } from '../../entities/tracked-columns';
 import { DateTimeScalar, JSONScalar } from './scalars';
 

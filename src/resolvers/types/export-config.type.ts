@@ -1,6 +1,6 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { DecoratorEntity } from '../../entities';
-import { MappingConfig, TemplateConfig } from '../../export/template-types';
+import { MappingConfig, TemplateConfig } from '../../entities/export-settings.types';
 import { DateTimeScalar } from './scalars';
 
 export enum RowSourceEnum {

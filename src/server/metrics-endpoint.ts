@@ -3,8 +3,8 @@ import type { RequestHandler } from 'express';
 import { authenticate } from '../auth/principal';
 import { AppConfig } from '../config/config';
 import { DomainError, ErrorCode } from '../errors/domain-error';
-import { httpErrorBody } from '../server/error-formatter';
-import { registry } from './metrics';
+import { httpErrorBody } from './error-formatter';
+import { registry } from '../metrics/metrics';
 
 /** Who may read /metrics, in words: the start banner and the 401 say it. */
 export function metricsAccessText(config: Pick<AppConfig, 'metrics' | 'apiKeys'>): string {

@@ -1,11 +1,16 @@
 import { Principal, authorize } from '../auth/principal';
 import { AppConfig, Role } from '../config/config';
-import { BusinessUnit } from '../db/business-unit';
+import { BusinessUnit } from '../config/business-unit';
 import { DataLoaderRegistry } from '../dataloaders/bu-dataloaders';
 import { DomainError } from '../errors/domain-error';
 import { Logger } from '../logger';
 import { Services } from '../services/services';
-import type { Caller } from './in-flight-limiter';
+
+/** Who a request is for the limits: `id` to count by, `name` to tell it (never the key itself). */
+export interface Caller {
+  id: string;
+  name: string;
+}
 
 /** What every resolver gets: who calls, the services, and this request's DataLoaders. */
 export interface RequestContext {
