@@ -43,3 +43,51 @@ export interface MappingConfig {
   active: boolean;
   notes: string | null;
 }
+
+// What the API and the configuration file send, before normalizeTemplate & co. apply defaults.
+
+export interface ColumnInput {
+  columnName: string;
+  sourceType: string;
+  sourceValue?: string | null;
+  defaultValue?: string | null;
+  transformation?: string | null;
+  required?: boolean | null;
+  notes?: string | null;
+}
+
+export interface TemplateInput {
+  name: string;
+  rowSource: string;
+  delimiter?: string | null;
+  enabled?: boolean | null;
+  header?: boolean | null;
+  quoting?: Quoting | null;
+  lineEnding?: LineEnding | null;
+  encoding?: CsvEncoding | null;
+  formulaEscape?: FormulaEscape | null;
+  notes?: string | null;
+  columns: ColumnInput[];
+}
+
+export interface MappingInput {
+  id?: string | null;
+  inriverEntity: string;
+  inriverField: string;
+  heilerCsv: string;
+  heilerColumn: string;
+  transformationRule?: string | null;
+  active?: boolean | null;
+  notes?: string | null;
+}
+
+export interface DecoratorInput {
+  id?: string | null;
+  entityType: string;
+  entityId: string;
+  decoratorType: string;
+  decoratorValue?: string | null;
+  source?: string | null;
+  notes?: string | null;
+  createdAt?: Date | null;
+}

@@ -1,4 +1,5 @@
 import { Queryable } from '../db/queryable';
+import { wholeTree } from '../repositories/channel-node.repository';
 
 interface TreeNode {
   id: string;
@@ -18,15 +19,8 @@ export class CategoryTree {
   private constructor(private readonly nodes: Map<string, TreeNode>) {}
 
   static async load(q: Queryable): Promise<CategoryTree> {
-    const rows: { id: string; attributes: Record<string, unknown> }[] = await q.query(
-      'SELECT entity_id::text AS id, attributes FROM channel_node WHERE NOT deleted ORDER BY entity_id');
+    const { nodes: rows, edges } = await wholeTree(q);
     const nodes = new Map<string, TreeNode>(rows.map((r) => [r.id, { id: r.id, attributes: r.attributes, parentId: null, sortOrder: 0 }]));
-    const edges: { parent: string; child: string }[] = await q.query(
-      `SELECT l.owner_entity_id::text AS parent, l.other_entity_id::text AS child
-       FROM entity_link l JOIN channel_node pn ON pn.entity_id = l.owner_entity_id AND NOT pn.deleted
-       WHERE l.owner_type = 'ChannelNode' AND l.direction = 'OUTBOUND' AND l.link_type_id = 'ChannelNodeChannelNodes'
-         AND l.other_entity_type_id = 'ChannelNode'
-       ORDER BY l.owner_entity_id, l.sort_order`);
     const childCount = new Map<string, number>();
     for (const e of edges) {
       const child = nodes.get(e.child);

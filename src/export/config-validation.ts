@@ -1,5 +1,7 @@
 import { templateProblems } from './template-compiler';
-import { CsvEncoding, FormulaEscape, LineEnding, MappingConfig, Quoting, TemplateConfig } from '../entities/export-settings.types';
+import {
+  CsvEncoding, DecoratorInput, FormulaEscape, LineEnding, MappingConfig, MappingInput, Quoting, TemplateConfig, TemplateInput,
+} from '../entities/export-settings.types';
 import { transformationProblem } from './transformations';
 import { DECORATOR_TYPE, FIELD_NAME, FILE_NAME } from './config-names';
 
@@ -7,52 +9,6 @@ import { DECORATOR_TYPE, FIELD_NAME, FILE_NAME } from './config-names';
  * Save-time validation of the export configuration, shared by the API and the config import:
  * what passes here exports; what does not is refused with every problem named, nothing saved.
  */
-
-export interface ColumnInput {
-  columnName: string;
-  sourceType: string;
-  sourceValue?: string | null;
-  defaultValue?: string | null;
-  transformation?: string | null;
-  required?: boolean | null;
-  notes?: string | null;
-}
-
-export interface TemplateInput {
-  name: string;
-  rowSource: string;
-  delimiter?: string | null;
-  enabled?: boolean | null;
-  header?: boolean | null;
-  quoting?: Quoting | null;
-  lineEnding?: LineEnding | null;
-  encoding?: CsvEncoding | null;
-  formulaEscape?: FormulaEscape | null;
-  notes?: string | null;
-  columns: ColumnInput[];
-}
-
-export interface MappingInput {
-  id?: string | null;
-  inriverEntity: string;
-  inriverField: string;
-  heilerCsv: string;
-  heilerColumn: string;
-  transformationRule?: string | null;
-  active?: boolean | null;
-  notes?: string | null;
-}
-
-export interface DecoratorInput {
-  id?: string | null;
-  entityType: string;
-  entityId: string;
-  decoratorType: string;
-  decoratorValue?: string | null;
-  source?: string | null;
-  notes?: string | null;
-  createdAt?: Date | null;
-}
 
 const blankToNull = (s: string | null | undefined) => (s === undefined || s === null || s.trim() === '' ? null : s);
 

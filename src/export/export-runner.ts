@@ -4,8 +4,10 @@ import { BusinessUnit } from '../config/business-unit';
 import { Database } from '../db/database';
 import type { ExportFileRecord, ExportJobEntity } from '../entities/export-job.entity';
 import { Logger, PROGRESS_INTERVAL_MS, progressEvery } from '../logger';
+import { definedAttributes } from '../repositories/attribute-definition.repository';
+import { lastCompletedId } from '../repositories/load-event.repository';
 import { CategoryTree } from './category-tree';
-import { readDefaultLocale, readMappings, readTemplates } from './config-queries';
+import { readDefaultLocale, readMappings, readTemplates } from '../repositories/export-settings.repository';
 import { CASE_COLLISION, caseCollisions } from './config-names';
 import { writeCsv } from './csv-file-writer';
 import { ExportAbortedError, cursorBatches } from './cursor-batches';
@@ -87,8 +89,7 @@ export class ExportRunner {
       // Every row is read, so plan cursors for the whole result (not the first 10%), and sort in memory.
       await conn.query('SET LOCAL cursor_tuple_fraction = 1');
       await conn.query(`SET LOCAL work_mem = '256MB'`);
-      const [{ id: snapshot }] = await conn.query(
-        `SELECT max(id)::text AS id FROM load_event WHERE event_type = 'file_complete' AND replay_date IS NULL`);
+      const snapshot = await lastCompletedId(conn);
       await this.hooks.afterSnapshot?.(job);
       const plan = await this.plan(conn, job);
       const ctxBase = {
@@ -161,7 +162,7 @@ export class ExportRunner {
   }
 
   private async unknownAttributeWarnings(conn: QueryRunner, compiled: CompiledTemplate[]): Promise<string[]> {
-    const rows: { entity_type_id: string; attribute_id: string }[] = await conn.query('SELECT entity_type_id, attribute_id FROM attribute_definition');
+    const rows = await definedAttributes(conn);
     const known = new Set(rows.map((r) => `${r.entity_type_id}.${r.attribute_id}`));
     const typesKnown = new Set(rows.map((r) => r.entity_type_id));
     const warnings: string[] = [];

@@ -1,3 +1,4 @@
+import { attributeTypes } from '../repositories/attribute-definition.repository';
 import { ParsedAttributeDefinition } from './attribute-file';
 import { WriteContext } from './write-context';
 import { AttributeSchema } from './attribute-file';
@@ -60,8 +61,7 @@ export async function writeAttributeDefinitions(ctx: WriteContext, defs: ParsedA
 }
 
 export async function readAttributeSchema(runner: Queryable): Promise<AttributeSchema> {
-  const rows: { entity_type_id: string; attribute_id: string; data_type: string; is_multi_value: boolean }[] =
-    await runner.query('SELECT entity_type_id, attribute_id, data_type, is_multi_value FROM attribute_definition');
+  const rows = await attributeTypes(runner);
   const schema: AttributeSchema = new Map();
   for (const r of rows) {
     let types = schema.get(r.entity_type_id);

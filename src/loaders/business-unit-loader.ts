@@ -5,7 +5,7 @@ import { Database } from '../db/database';
 import { isTransientError } from '../db/transient-errors';
 import { Logger } from '../logger';
 import { metrics } from '../metrics/metrics';
-import { closeInterrupted, insertError } from './event-log';
+import { closeInterrupted, insertError } from '../repositories/load-event.repository';
 import { FileLoader } from './file-loader';
 import { FolderCheck } from './folder-check';
 import { planLoad } from './load-planner';

@@ -2,21 +2,25 @@ import { QueryRunner } from 'typeorm';
 import { AppConfig } from '../config/config';
 import { BusinessUnit } from '../config/business-unit';
 import { Database } from '../db/database';
-import { Queryable } from '../db/queryable';
+import { rowsReadSoFar } from '../db/session-stats';
 import { isTransientError } from '../db/transient-errors';
+import { FILE_ENTITY_TYPE } from '../entities/entity-types';
 import { Logger, PROGRESS_INTERVAL_MS, progressEvery } from '../logger';
 import { metrics } from '../metrics/metrics';
+import { EventFile, LoadErrorCode, OutcomeCounts, insertComplete, insertError, insertStart, reserveEventId } from '../repositories/load-event.repository';
+import { insertQuarantined } from '../repositories/quarantine.repository';
 import { AttributeReport, parseAttributeFile } from './attribute-file';
 import { readAttributeSchema, writeAttributeDefinitions } from './attribute-writer';
 import { ParsedLine, parseEntityLine } from './entity-line';
 import { removeNodesAbsentFrom, writeTopLevelBatch } from './entity-writer';
-import { ApplyCounts, WriteContext, emptyCounts } from './write-context';
-import { EventFile, LoadErrorCode, OutcomeCounts, insertComplete, insertError, insertStart, reserveEventId } from './event-log';
+import { FileRejected, FileRun } from './file-run';
 import { LineReader, gzipFor, readWholeJson } from './line-reader';
 import type { PlannedFile } from './load-planner';
 import { membershipCheck } from './membership-check';
+import { absentFromSnapshot } from './snapshot-tracker';
 import { Source } from './source';
 import { describeUtf8Problem } from './utf8-check';
+import { WriteContext } from './write-context';
 
 export interface FileLoadResult {
   ok: boolean;
@@ -25,21 +29,8 @@ export interface FileLoadResult {
   error?: string;
 }
 
-interface Quarantined { lineNumber: number; reason: string; rawLine: string }
-
-/** A reason to fail the whole file; the code tells operators (and the planner) what kind of failure. */
-class FileRejected extends Error {
-  constructor(readonly code: LoadErrorCode, message: string) {
-    super(message);
-  }
-}
-
 const BATCH_LINES = 500;
 const BATCH_BYTES = 8 * 1024 * 1024;
-const KEPT_EXAMPLES = 100;
-const ABSENT_LISTED = 1000;
-
-const ENTITY_TYPE: Record<PlannedFile['kind'], string> = { attributes: 'Attribute', channel: 'ChannelNode', product: 'Product' };
 
 /**
  * Applies one file to one BU: `file_start` committed on its own, then every good line and the
@@ -59,7 +50,7 @@ export class FileLoader {
    * single pooled connection, so passes of several BUs cannot exhaust a small pool waiting on each other.
    */
   async apply(bu: BusinessUnit, file: PlannedFile, runner: QueryRunner): Promise<FileLoadResult> {
-    const eventFile: EventFile = { uri: file.uri, key: file.key, etag: file.etag, entityType: ENTITY_TYPE[file.kind] };
+    const eventFile: EventFile = { uri: file.uri, key: file.key, etag: file.etag, entityType: FILE_ENTITY_TYPE[file.kind] };
     const started = Date.now();
     const startId = await this.db.inBuTransaction(runner, bu, {}, () => insertStart(runner, eventFile));
     const log = this.log.child({ bu: bu.code, file: file.uri, startEventId: startId });
@@ -114,31 +105,6 @@ export class FileLoader {
     }
   }
 
-  /**
-   * Products stored but in no part of this full snapshot so far: counted and listed, never
-   * deleted (a partial snapshot must not wipe a catalogue). Parts share folder and timestamp;
-   * the figure on the last part applied is the snapshot's. The parts before this one are read
-   * from the database (snapshot_part, only those whose event is valid), not from memory: a
-   * restart, a crash or another copy of the service between two parts, or a replay that undid
-   * some, must not change what a part reports.
-   */
-  private async absentFromSnapshot(ctx: WriteContext, file: PlannedFile, seen: Set<string>): Promise<Record<string, unknown>> {
-    const snapshot = `${file.key.slice(0, file.key.lastIndexOf('/'))}|${file.timestamp}`;
-    const earlier: { entity_ids: string[] }[] = await ctx.runner.query(
-      `SELECT s.entity_ids FROM snapshot_part s JOIN load_event e ON e.id = s.event_id
-       WHERE s.snapshot = $1 AND e.replay_date IS NULL`, [snapshot]);
-    const inSnapshot = new Set(seen);
-    for (const part of earlier) for (const id of part.entity_ids) inSnapshot.add(String(id));
-    // Kept with this part's file_complete (same transaction): the next part counts it, whoever applies that one.
-    await ctx.runner.query('INSERT INTO snapshot_part (event_id, snapshot, entity_ids) VALUES ($1, $2, $3::bigint[])',
-      [ctx.eventId, snapshot, [...seen]]);
-    const [row] = await ctx.runner.query(
-      `SELECT count(*)::int AS count, (array_agg(entity_id ORDER BY entity_id))[1:$2] AS ids
-       FROM product WHERE NOT deleted AND entity_id <> ALL($1::bigint[])`,
-      [[...inSnapshot], ABSENT_LISTED]);
-    return { count: row.count, ids: (row.ids ?? []).map(String), listedUpTo: ABSENT_LISTED, productsInSnapshot: inSnapshot.size };
-  }
-
   private async applyAttributeFile(ctx: WriteContext, run: FileRun): Promise<void> {
     const stream = await this.source.open(run.file.key);
     let parsed;
@@ -174,7 +140,7 @@ export class FileLoader {
 
   private async readAndWrite(ctx: WriteContext, run: FileRun, log: Logger, reader: LineReader, report: AttributeReport): Promise<void> {
     const table = run.file.kind === 'product' ? 'product' : 'channel_node';
-    const expectedType = ENTITY_TYPE[run.file.kind];
+    const expectedType = FILE_ENTITY_TYPE[run.file.kind];
     let batch: ParsedLine[] = [];
     let batchIds = new Set<string>();
     let batchBytes = 0;
@@ -258,90 +224,8 @@ export class FileLoader {
     await flush();
     await writing;
     if (table === 'channel_node') run.counts.removedAbsent += await removeNodesAbsentFrom(ctx, [...run.entityIds]);
-    if (run.file.full) run.absentFromSnapshot = await this.absentFromSnapshot(ctx, run.file, run.entityIds);
+    if (run.file.full) run.absentFromSnapshot = await absentFromSnapshot(ctx.runner, ctx.eventId, run.file, run.entityIds);
     run.sha256 = reader.sha256();
     run.bytes = reader.bytesRead();
   }
-}
-
-/** Bookkeeping of one file's application. */
-class FileRun {
-  readonly counts: ApplyCounts = emptyCounts();
-  readonly examples: Quarantined[] = [];
-  quarantined = 0;
-  processed = 0;
-  lines = 0;
-  bytes = 0;
-  sha256: string | null = null;
-  report: AttributeReport | null = null;
-  absentFromSnapshot: Record<string, unknown> | null = null;
-  /** EntityIds of the file's good lines (ids only: a few MB even for a 100K-product file). */
-  readonly entityIds = new Set<string>();
-
-  constructor(readonly file: PlannedFile, private readonly limits: AppConfig['loader']) {}
-
-  async quarantine(ctx: WriteContext, q: Quarantined): Promise<void> {
-    this.quarantined++;
-    if (this.examples.length < KEPT_EXAMPLES) this.examples.push(q);
-    await insertQuarantined(ctx.runner, this.file.uri, [q], ctx.eventId);
-  }
-
-  checkBadLineLimit(): void {
-    const { maxBadLines, maxBadRatio } = this.limits;
-    if (this.quarantined > maxBadLines && this.quarantined > maxBadRatio * this.lines) {
-      throw new FileRejected('too_many_bad_lines',
-        `${this.file.uri} has ${this.quarantined} bad lines out of ${this.lines}, over the limit ` +
-        `(more than ${maxBadLines} and more than ${(maxBadRatio * 100).toFixed(2)}%). Nothing of it was applied; ` +
-        `the first ${Math.min(this.quarantined, KEPT_EXAMPLES)} bad lines are quarantined with their reasons. ` +
-        'Fix or replace the file, then replay from this event.');
-    }
-  }
-
-  /**
-   * Every line read is counted once: processed = inserted + updated + unchanged + deleted +
-   * quarantined (blank lines are not lines; for the AttributeFile, a line is a definition).
-   */
-  outcome(): OutcomeCounts {
-    const c = this.counts;
-    return {
-      processed: this.processed + this.quarantined, inserted: c.inserted, updated: c.updated, unchanged: c.unchanged, deleted: c.deleted,
-      quarantined: this.quarantined,
-    };
-  }
-
-  metadata(): Record<string, unknown> {
-    const c = this.counts;
-    return {
-      lines: this.lines,
-      bytes: this.bytes,
-      ...(this.file.kind === 'product' ? { items: c.items } : {}),
-      ...(c.deletesOfUnknown ? { deletesOfUnknown: c.deletesOfUnknown } : {}),
-      ...(c.removedAbsent ? { removedAbsent: c.removedAbsent } : {}),
-      ...(this.file.full ? { fullSnapshot: true, absentFromSnapshot: this.absentFromSnapshot } : {}),
-      ...(this.report && Object.keys(this.report.drift).length ? { schemaDrift: this.report.drift } : {}),
-      ...(this.report && Object.keys(this.report.mismatches).length ? { typeMismatches: this.report.mismatches } : {}),
-    };
-  }
-}
-
-
-/**
- * Table and index rows this session has read and not yet reported to the statistics collector.
- * PostgreSQL reports them only between transactions, so the difference between the start and the
- * end of a file's transaction is what applying the file read: a few rows per line whatever the
- * state of the planner's statistics; a plan that scans whole tables shows here first.
- */
-async function rowsReadSoFar(db: Queryable): Promise<number> {
-  const [row] = await db.query(
-    `SELECT coalesce(sum(pg_stat_get_xact_tuples_returned(c.oid)), 0)::bigint AS n FROM pg_class c
-     WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'i')`);
-  return Number(row.n);
-}
-
-async function insertQuarantined(db: Queryable, sourceFile: string, lines: Quarantined[], eventId: string): Promise<void> {
-  if (!lines.length) return;
-  await db.query(
-    `INSERT INTO quarantined_line (source_file, line_number, reason, raw_line, event_id)
-     SELECT $1, r.line_number, r.reason, r.raw_line, $3 FROM jsonb_to_recordset($2::jsonb) AS r(line_number int, reason text, raw_line text)`,
-    [sourceFile, JSON.stringify(lines.map((l) => ({ line_number: l.lineNumber, reason: l.reason, raw_line: l.rawLine.replace(/\u0000/g, '\\u0000') }))), eventId]);
 }

@@ -1,6 +1,7 @@
+import type { FileKind } from '../entities/entity-types';
 import { SourceObject } from './source';
 
-export type SourceFileKind = 'attributes' | 'channel' | 'product';
+export type SourceFileKind = FileKind;
 
 export interface SourceFileInfo {
   key: string;

@@ -1,6 +1,6 @@
 import { Queryable } from '../db/queryable';
 import { BusinessUnit } from '../config/business-unit';
-import { blockingErrorSql } from './event-log';
+import { AppliedFileRow, appliedFiles, findBlockingError } from '../repositories/load-event.repository';
 import { SourceFileInfo, classifyKey, compareProductFiles, orderPass } from './file-order';
 import { Source, SourceObject } from './source';
 
@@ -21,7 +21,7 @@ export interface LoadPlan {
   late: LateFile | null;
 }
 
-interface AppliedRow { id: string; start_event_id: string | null; source_key: string; source_etag: string | null; source_file: string }
+type AppliedRow = AppliedFileRow;
 
 /** Replaying from a file's start event re-applies that file and everything after it. */
 const replayPoint = (a: AppliedRow) => String(a.start_event_id ?? a.id);
@@ -48,11 +48,8 @@ export async function planLoad(
 ): Promise<LoadPlan> {
   // A replay's dry run plans as if every event from its starting point were already marked.
   const before = options.asIfReplayedFrom;
-  const params = before ? [before] : [];
-  const [blocked] = await runner.query(blockingErrorSql(!!before), params);
-  const applied: AppliedRow[] = await runner.query(
-    `SELECT id, start_event_id, source_key, source_etag, source_file FROM load_event
-     WHERE event_type = 'file_complete' AND replay_date IS NULL ${before ? 'AND id < $1' : ''} ORDER BY id`, params);
+  const blocked = await findBlockingError(runner, before);
+  const applied = await appliedFiles(runner, before);
   const appliedVersions = new Set(applied.map((a) => `${a.source_key}\u0000${a.source_etag}`));
   // Ordered by id, so each key maps to its latest applied version.
   const appliedByKey = new Map(applied.map((a) => [a.source_key, a]));

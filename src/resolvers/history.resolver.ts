@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { badInput } from '../errors/domain-error';
 import { RequestContext, businessUnitOf } from './request-context';
-import { HistoryRow } from '../services/history.service';
+import { HistoryRow } from '../repositories/entity-history.repository';
 import { EntityType } from './types/entity.type';
 import { ChangeConnection, ChangeType, EntityVersionType, ReplayResultType } from './types/history.type';
 import { LoadEventType } from './types/load.type';

@@ -1,7 +1,7 @@
 import { GraphQLResolveInfo } from 'graphql';
 import { Arg, Ctx, FieldResolver, ID, Info, Int, Query, Resolver, Root } from 'type-graphql';
 import { EntityLinkEntity, ResourceEntity } from '../entities';
-import type { OwnerType } from '../entities/resource.entity';
+import type { OwnerType } from '../entities/entity-types';
 import { RequestContext, businessUnitOf } from './request-context';
 import { ChannelNodeType, ItemConnection, ItemType, ProductConnection, ProductType } from './types/catalog.type';
 import { EntityType, LinkDirection, LinkType, ResourceType } from './types/entity.type';

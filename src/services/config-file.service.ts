@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { BusinessUnit } from '../config/business-unit';
 import { Database } from '../db/database';
-import { DecoratorEntity } from '../entities';
 import { badInput } from '../errors/domain-error';
-import { readDefaultLocale, readMappings, readTemplates } from '../export/config-queries';
-import { normalizeDecorator, normalizeMapping, normalizeTemplate, validateTemplate } from '../export/config-validation';
-import { lockTemplateNames, saveDefaultLocale, saveTemplate } from './export-config.service';
 import { CASE_COLLISION, LOCALE_CODE, caseCollisions } from '../export/config-names';
+import { normalizeDecorator, normalizeMapping, normalizeTemplate, validateTemplate } from '../export/config-validation';
+import {
+  allDecorators, deleteTemplatesExcept, lockTemplateNames, readDefaultLocale, readMappings, readTemplates, replaceDecorators,
+  replaceMappings, saveDefaultLocale, saveTemplate,
+} from '../repositories/export-settings.repository';
 
 /**
  * The export configuration as one JSON file (`npm run config -- export|import`), so operators can
@@ -64,7 +65,7 @@ export class ConfigFileService {
     return this.db.withBu(bu, async (m) => {
       const templates = await readTemplates(m);
       const mappings = await readMappings(m);
-      const decorators = await m.getRepository(DecoratorEntity).find({ order: { entityType: 'ASC', entityId: 'ASC', decoratorType: 'ASC' } });
+      const decorators = await allDecorators(m);
       return {
         formatVersion: 1 as const,
         businessUnit: bu.code,
@@ -122,31 +123,11 @@ export class ConfigFileService {
       if (file.templates) {
         // Every template not in the file goes first, so the file's names (checked above) are all there is.
         await lockTemplateNames(m);
-        const gone: { name: string }[] = await m.query('SELECT name FROM csv_templates WHERE NOT (name = ANY($1::text[])) ORDER BY name', [[...names]]);
-        summary.templates!.deleted = gone.map((g) => g.name);
-        await m.query('DELETE FROM csv_templates WHERE NOT (name = ANY($1::text[]))', [[...names]]);
+        summary.templates!.deleted = await deleteTemplatesExcept(m, [...names]);
         for (const t of templates) if (await saveTemplate(m, t)) summary.templates!.changed++;
       }
-      if (file.fieldMappings) {
-        await m.query('DELETE FROM field_mapping');
-        await m.query(
-          `INSERT INTO field_mapping (inriver_entity, inriver_field, heiler_csv, heiler_column, transformation_rule, active, notes)
-           SELECT r.inriver_entity, r.inriver_field, r.heiler_csv, r.heiler_column, r.transformation_rule, r.active, r.notes
-           FROM jsonb_to_recordset($1::jsonb) AS r(inriver_entity text, inriver_field text, heiler_csv text, heiler_column text,
-             transformation_rule text, active boolean, notes text)`,
-          [JSON.stringify(mappings.map((x) => ({ inriver_entity: x.inriverEntity, inriver_field: x.inriverField, heiler_csv: x.heilerCsv,
-            heiler_column: x.heilerColumn, transformation_rule: x.transformationRule, active: x.active, notes: x.notes })))]);
-      }
-      if (file.decorators) {
-        await m.query('DELETE FROM decorator_data');
-        await m.query(
-          `INSERT INTO decorator_data (entity_type, entity_id, decorator_type, decorator_value, source, notes, created_at)
-           SELECT r.entity_type, r.entity_id, r.decorator_type, r.decorator_value, r.source, r.notes, coalesce(r.created_at, now())
-           FROM jsonb_to_recordset($1::jsonb) AS r(entity_type text, entity_id text, decorator_type text, decorator_value text,
-             source text, notes text, created_at timestamptz)`,
-          [JSON.stringify(decorators.map((d) => ({ entity_type: d.entityType, entity_id: d.entityId, decorator_type: d.decoratorType,
-            decorator_value: d.decoratorValue, source: d.source, notes: d.notes, created_at: d.createdAt ?? null })))]);
-      }
+      if (file.fieldMappings) await replaceMappings(m, mappings);
+      if (file.decorators) await replaceDecorators(m, decorators);
       // A dry run does all of it, reports, and rolls back: it checks against the database too.
       if (opts.dryRun) throw new DryRunRollback();
     }).catch((err) => {

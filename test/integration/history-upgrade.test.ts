@@ -10,7 +10,7 @@ import { BusinessUnitLoader } from '../../src/loaders/business-unit-loader';
 import { LocalSource } from '../../src/loaders/local-source';
 import { HistoryService } from '../../src/services/history.service';
 import { ReplayService } from '../../src/services/replay.service';
-import { imageSql } from '../../src/loaders/history-writer';
+import { imageSql } from '../../src/repositories/entity-history.repository';
 import { TO_AFTER_IMAGES } from '../support/after-images';
 import { TempBucket, productLine } from '../support/bucket-factory';
 import { comparableState, loaderHarness, productName } from '../support/loader-harness';

@@ -36,3 +36,9 @@ export async function keysetRows<T extends ObjectLiteral>(m: EntityManager, qb: 
     .orderBy(`${key} + 0`, 'ASC').limit(opts.size + 1 - rows.length).getMany();
   return rows.concat(rest);
 }
+
+/** count(*) of a query builder's rows (TypeORM's getCount counts DISTINCT keys: a needless sort). */
+export async function countOf<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>): Promise<number> {
+  const row = await qb.clone().select('count(*)::int', 'n').orderBy().getRawOne<{ n: number }>();
+  return row?.n ?? 0;
+}
