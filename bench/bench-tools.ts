@@ -6,7 +6,7 @@ import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { BusinessUnit } from '../src/config/business-unit';
 import { Database } from '../src/db/database';
 import { readMappings, readTemplates } from '../src/repositories/export-settings.repository';
-import { compileTemplate } from '../src/export/template-compiler';
+import { compileTemplate } from '../src/export/template/template-compiler';
 
 /** Small measuring tools shared by the benchmarks. */
 

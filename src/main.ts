@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { startApp } from './app';
 import { loadConfigOrExit } from './cli/cli-runtime';
-import { folderBannerLines } from './loaders/folder-check';
+import { folderBannerLines } from './loaders/source/folder-check';
 import { createLogger } from './logger';
 import { metricsAccessText } from './server/metrics-endpoint';
 

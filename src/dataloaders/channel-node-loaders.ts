@@ -4,8 +4,8 @@ import { BusinessUnit } from '../config/business-unit';
 import { Database } from '../db/database';
 import { ChannelNodeEntity, ProductEntity } from '../entities';
 import { childrenOf, liveNodesByIds, placementsOf, productCountsOfNodes, productsOfNodes } from '../repositories/channel-node.repository';
-import { groupBy } from './group-by';
 import { Page, checkPageSize, decodeCursor, toPage } from '../services/pagination';
+import { groupBy } from './group-by';
 
 /** Where a node hangs: its live parent and its 0-based position among that parent's children. */
 export interface NodePlacement {

@@ -4,7 +4,7 @@
 export type Quoting = 'minimal' | 'all';
 export type LineEnding = 'LF' | 'CRLF';
 export type CsvEncoding = 'UTF-8' | 'UTF-8-BOM';
-/** `quote`: a data cell a spreadsheet would take for a formula gets a leading `'` (csv-file-writer.ts). */
+/** `quote`: a data cell a spreadsheet would take for a formula gets a leading `'` (export/job/csv-file-writer.ts). */
 export type FormulaEscape = 'none' | 'quote';
 
 /** A template as configured (csv_templates + its csv_template_config rows), plain data. */

@@ -1,6 +1,6 @@
-import { badInput } from '../errors/domain-error';
 import { Queryable } from '../db/queryable';
 import { ENTITY_TYPE_OF, EntityTable, OwnerType, TABLE_OF } from '../entities/entity-types';
+import { badInput } from '../errors/domain-error';
 import { validEvent } from './load-event.repository';
 
 // Every statement about entity_history: the loader's writes, the API's reads, and the replay's
@@ -73,6 +73,19 @@ export async function recordBefore(ctx: HistoryWrite, table: HistoryTable, ops: 
        FROM ops o CROSS JOIN LATERAL (SELECT * FROM ${table} t WHERE t.entity_id = o.id OFFSET 0) t`,
       [ctx.eventId, entityType, ctx.sourceFile, JSON.stringify(others)]);
   }
+}
+
+/**
+ * One history row per changed attribute definition (key `EntityTypeId/AttributeId`), before the
+ * definitions are written: the stored definition for an update or delete, nothing for an insert.
+ */
+export async function recordAttributesBefore(ctx: HistoryWrite, changes: { entity_type_id: string; attribute_id: string; op: string }[]): Promise<void> {
+  await ctx.runner.query(
+    `INSERT INTO entity_history (event_id, entity_type, entity_key, operation, changed_at, source_file, content)
+       SELECT $1, 'AttributeDefinition', r.entity_type_id || '/' || r.attribute_id, r.op, now(), $2, CASE WHEN r.op = 'INSERT' THEN NULL ELSE to_jsonb(d) END
+       FROM jsonb_to_recordset($3::jsonb) AS r(entity_type_id text, attribute_id text, op text)
+       LEFT JOIN attribute_definition d USING (entity_type_id, attribute_id)`,
+    [ctx.eventId, ctx.sourceFile, JSON.stringify(changes)]);
 }
 
 export interface HistoryRow {

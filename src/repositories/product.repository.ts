@@ -6,7 +6,7 @@ import { badInput } from '../errors/domain-error';
 import { countOf, keysetRows } from './keyset-page';
 
 // Reads of the product and item tables, shared by the services (lists, one entity) and the
-// dataloaders (batches by id); the loader's writes are in loaders/entity-writer.ts.
+// dataloaders (batches by id); the loader's writes are in loaders/apply/entity-writer.ts.
 
 export interface AttributeCondition {
   attributeId: string;

@@ -1,6 +1,6 @@
 import { Principal, authorize } from '../auth/principal';
-import { AppConfig, Role } from '../config/config';
 import { BusinessUnit } from '../config/business-unit';
+import { AppConfig, Role } from '../config/config';
 import { DataLoaderRegistry } from '../dataloaders/bu-dataloaders';
 import { DomainError } from '../errors/domain-error';
 import { Logger } from '../logger';

@@ -1,10 +1,10 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { authenticate } from '../auth/principal';
 import { AppConfig } from '../config/config';
 import { DomainError, ErrorCode } from '../errors/domain-error';
-import { httpErrorBody } from './error-formatter';
 import { registry } from '../metrics/metrics';
+import { httpErrorBody } from './error-formatter';
 
 /** Who may read /metrics, in words: the start banner and the 401 say it. */
 export function metricsAccessText(config: Pick<AppConfig, 'metrics' | 'apiKeys'>): string {

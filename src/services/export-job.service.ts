@@ -3,7 +3,7 @@ import { DEFAULT_EXPORT_MAX_QUEUED } from '../config/config';
 import { Database } from '../db/database';
 import { ExportJobEntity, ExportFileRecord } from '../entities/export-job.entity';
 import { DomainError, ErrorCode, badInput } from '../errors/domain-error';
-import { ExportStore } from '../export/export-store';
+import { ExportStore } from '../export/job/export-store';
 import { activeJobs, findJob, findJobByKey, getJob, insertJob, listJobs, lockQueue } from '../repositories/export-job.repository';
 import { templateStates } from '../repositories/export-settings.repository';
 import { Page, checkPageSize, decodeCursor, toPage } from './pagination';

@@ -2,11 +2,11 @@ import { BusinessUnit } from '../config/business-unit';
 import { Database } from '../db/database';
 import { LoadEventEntity } from '../entities';
 import { LockHolder, loaderLockHolder } from '../loaders/bu-lock';
-import { FolderCheck } from '../loaders/folder-check';
-import { planLoad } from '../loaders/load-planner';
 import { LoadScheduler } from '../loaders/load-scheduler';
 import { isStalled } from '../loaders/load-watchdog';
-import { Source } from '../loaders/source';
+import { planLoad } from '../loaders/plan/load-planner';
+import { FolderCheck } from '../loaders/source/folder-check';
+import { Source } from '../loaders/source/source';
 import { findBlockingErrorEvent, findLastCompleted } from '../repositories/load-event.repository';
 import { liveCounts } from '../repositories/product.repository';
 

@@ -2,7 +2,7 @@ import { BusinessUnit } from '../config/business-unit';
 import { Database } from '../db/database';
 import { badInput } from '../errors/domain-error';
 import { ReplayOutcome, dryRunReplay, replayFromEvent } from '../loaders/replay/replay-from-event';
-import { Source } from '../loaders/source';
+import { Source } from '../loaders/source/source';
 import { Logger } from '../logger';
 
 /** requestReplay and the replay command: checks the request, runs the replay, starts the loader after it. */

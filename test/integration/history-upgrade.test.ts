@@ -7,7 +7,7 @@ import { Database } from '../../src/db/database';
 import { withCredentials } from '../../src/db/database-roles';
 import { runMigrations } from '../../src/db/migrations-runner';
 import { BusinessUnitLoader } from '../../src/loaders/business-unit-loader';
-import { LocalSource } from '../../src/loaders/local-source';
+import { LocalSource } from '../../src/loaders/source/local-source';
 import { HistoryService } from '../../src/services/history.service';
 import { ReplayService } from '../../src/services/replay.service';
 import { imageSql } from '../../src/repositories/entity-history.repository';

@@ -3,7 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LoadScheduler } from '../../src/loaders/load-scheduler';
-import { S3Source } from '../../src/loaders/s3-source';
+import { S3Source } from '../../src/loaders/source/s3-source';
 import { createS3Client } from '../../src/storage/s3-client';
 import { nodeLine } from '../support/bucket-factory';
 import { LoaderHarness, loaderHarness } from '../support/loader-harness';

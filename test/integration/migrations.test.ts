@@ -6,7 +6,7 @@ import { makeBusinessUnit } from '../../src/config/business-unit';
 import { readMigrations, runMigrations } from '../../src/db/migrations-runner';
 import { quoteIdent } from '../../src/db/sql';
 import { BusinessUnitLoader } from '../../src/loaders/business-unit-loader';
-import { LocalSource } from '../../src/loaders/local-source';
+import { LocalSource } from '../../src/loaders/source/local-source';
 import { ReplayService } from '../../src/services/replay.service';
 import { TempBucket, deleteLine, nodeLine, productLine } from '../support/bucket-factory';
 import { exportAndWait, fileByName, parseCsv, readLocal } from '../support/export-helpers';

@@ -8,7 +8,7 @@ import { BusinessUnit, makeBusinessUnit } from '../../src/config/business-unit';
 import { Database } from '../../src/db/database';
 import { isTransientError } from '../../src/db/transient-errors';
 import { BusinessUnitLoader } from '../../src/loaders/business-unit-loader';
-import { LocalSource } from '../../src/loaders/local-source';
+import { LocalSource } from '../../src/loaders/source/local-source';
 import { ReplayService } from '../../src/services/replay.service';
 import { TempBucket, jsonl } from '../support/bucket-factory';
 import { EventRow, comparableState, freshLoad, productKey } from '../support/loader-harness';

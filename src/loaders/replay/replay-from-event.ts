@@ -7,8 +7,8 @@ import { Logger } from '../../logger';
 import { RestoreCounts, restoreStateBefore } from '../../repositories/entity-history.repository';
 import { countValidFrom, findEvent, insertReplay, markReplayedFrom, reserveEventId } from '../../repositories/load-event.repository';
 import { withBuLock } from '../bu-lock';
-import { planLoad } from '../load-planner';
-import { Source } from '../source';
+import { planLoad } from '../plan/load-planner';
+import { Source } from '../source/source';
 
 export interface ReplayOutcome {
   dryRun: boolean;
