@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { ProductQuery, ProductService } from '../src/services/product.service';
+import { ProductQuery } from '../src/repositories/product.repository';
+import { ProductService } from '../src/services/product.service';
 import { createBenchDatabase } from './bench-database';
 import { NODE_BASE, SEED_SOURCE_KEY, seedCatalog } from './seed-catalog';
 import { captureSql, dataStatements } from './sql-capture';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Client } from 'pg';
-import { BusinessUnit, makeBusinessUnit } from '../src/db/business-unit';
+import { BusinessUnit, makeBusinessUnit } from '../src/config/business-unit';
 import { Database } from '../src/db/database';
 import { scratchPostgres } from '../src/db/embedded-postgres';
 import { runMigrations } from '../src/db/migrations-runner';

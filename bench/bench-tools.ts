@@ -3,10 +3,10 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Client } from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import { BusinessUnit } from '../src/db/business-unit';
+import { BusinessUnit } from '../src/config/business-unit';
 import { Database } from '../src/db/database';
-import { readMappings, readTemplates } from '../src/export/config-queries';
-import { compileTemplate } from '../src/export/template-compiler';
+import { readMappings, readTemplates } from '../src/repositories/export-settings.repository';
+import { compileTemplate } from '../src/export/template/template-compiler';
 
 /** Small measuring tools shared by the benchmarks. */
 

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ExportRunner } from '../src/export/export-runner';
-import { LocalExportStore } from '../src/export/export-store';
-import { ExportWorker } from '../src/export/export-worker';
+import { ExportRunner } from '../src/export/job/export-runner';
+import { LocalExportStore } from '../src/export/job/export-store';
+import { ExportWorker } from '../src/export/job/export-worker';
 import { createLogger } from '../src/logger';
-import { ExportConfigService } from '../src/services/export-config.service';
+import { ExportSettingsService } from '../src/services/export-settings.service';
 import { ExportJobService } from '../src/services/export-job.service';
 import { createBenchDatabase } from './bench-database';
 import { seedCatalog } from './seed-catalog';
@@ -51,7 +51,7 @@ async function main() {
     await seedCatalog(bench.db, bench.bu, { products: PRODUCTS, itemsPerProduct: ITEMS_PER_PRODUCT, itemAttributes: ITEM_ATTRIBUTES }, say);
     const [{ items }] = await bench.db.withBu(bench.bu, (m) => m.query(
       'SELECT count(*)::int AS items FROM item i JOIN product p ON p.entity_id = i.product_entity_id AND NOT p.deleted WHERE NOT i.deleted'));
-    await new ExportConfigService(bench.db).upsertTemplate(bench.bu, {
+    await new ExportSettingsService(bench.db).upsertTemplate(bench.bu, {
       name: 'bench-wide.csv', rowSource: 'ITEM', enabled: true,
       columns: [
         { columnName: 'item_id', sourceType: 'inriver_field', sourceValue: 'EntityId', required: true },

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../src/config/config';
 import { BusinessUnitLoader } from '../src/loaders/business-unit-loader';
-import { LocalSource } from '../src/loaders/local-source';
+import { LocalSource } from '../src/loaders/source/local-source';
 import { createLogger } from '../src/logger';
 import { ReplayService } from '../src/services/replay.service';
 import { createBenchDatabase } from './bench-database';

@@ -1,4 +1,4 @@
-import { BusinessUnit } from '../src/db/business-unit';
+import { BusinessUnit } from '../src/config/business-unit';
 import { Database } from '../src/db/database';
 
 /**

@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import { startApp } from './app';
 import { loadConfigOrExit } from './cli/cli-runtime';
-import { folderBannerLines } from './loaders/folder-check';
+import { folderBannerLines } from './loaders/source/folder-check';
 import { createLogger } from './logger';
-import { metricsAccessText } from './metrics/metrics-endpoint';
+import { metricsAccessText } from './server/metrics-endpoint';
 
 const SHUTDOWN_GRACE_MS = 30_000;
 

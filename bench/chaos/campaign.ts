@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { blockingErrorSql } from '../../src/loaders/event-log';
+import { blockingErrorSql } from '../../src/repositories/load-event.repository';
 import { exportJob, withClient } from './chaos-checks';
 import { BU, ChaosWorld } from './chaos-world';
 import { FAULTS, FaultKind, RECOVERY_TIMEOUT_MS, isReplayRestored, isReplayStart } from './faults';

@@ -1,4 +1,4 @@
-import { BusinessUnit } from '../../src/db/business-unit';
+import { BusinessUnit } from '../../src/config/business-unit';
 import { FedFile } from './bucket-feed';
 import { closedAsInterrupted, withClient } from './chaos-checks';
 import { BU, ChaosWorld, isFileStart } from './chaos-world';

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
+import { BusinessUnit, findBusinessUnit } from '../config/business-unit';
 import { ApiKey, AppConfig, Role, sha256 } from '../config/config';
-import { BusinessUnit, findBusinessUnit } from '../db/business-unit';
 import { DomainError, ErrorCode, forbidden } from '../errors/domain-error';
 
 /** Who is calling: the API key's name and role, and the BUs it may use (null = all). */

@@ -3,7 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { getEventListeners } from 'node:events';
 import os from 'node:os';
 import { AppConfig, ConfigError, loadConfig } from '../config/config';
-import { BusinessUnit, findBusinessUnit } from '../db/business-unit';
+import { BusinessUnit, findBusinessUnit } from '../config/business-unit';
 import { DomainError, ErrorCode, badInput } from '../errors/domain-error';
 import { Logger, createLogger } from '../logger';
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { connectDatabase } from '../db/connect';
 import { badInput } from '../errors/domain-error';
-import { ConfigFileService } from '../services/config-file.service';
+import { SettingsFileService } from '../services/settings-file.service';
 import { ExitCode, cliCommand, runCli, selectBusinessUnits } from './cli-runtime';
 
 /**
@@ -13,13 +13,13 @@ import { ExitCode, cliCommand, runCli, selectBusinessUnits } from './cli-runtime
 const program = cliCommand('config').description('Export or import the CSV export configuration (templates, field mappings, decorators) '
   + 'of a business unit. Exit code: 0 done, 2 refused (unknown business unit, unreadable or invalid file: nothing saved) or bad arguments, 1 error.');
 
-function connectAndRun(code: string, fn: (files: ConfigFileService, bu: ReturnType<typeof selectBusinessUnits>[number]) => Promise<ExitCode>) {
+function connectAndRun(code: string, fn: (files: SettingsFileService, bu: ReturnType<typeof selectBusinessUnits>[number]) => Promise<ExitCode>) {
   void runCli(async (config, log, scope) => {
     const [bu] = selectBusinessUnits(config, [code]);
     const database = await connectDatabase(config, log, { poolSize: 2 });
     scope.closeOnSignal(() => database.close());
     try {
-      return await fn(new ConfigFileService(database.db), bu);
+      return await fn(new SettingsFileService(database.db), bu);
     } finally {
       await database.close();
     }

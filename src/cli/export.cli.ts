@@ -1,9 +1,9 @@
 import os from 'node:os';
 import { connectDatabase } from '../db/connect';
 import { badInput } from '../errors/domain-error';
-import { ExportRunner } from '../export/export-runner';
-import { createExportStore } from '../export/export-store';
-import { ExportWorker } from '../export/export-worker';
+import { ExportRunner } from '../export/job/export-runner';
+import { createExportStore } from '../export/job/export-store';
+import { ExportWorker } from '../export/job/export-worker';
 import { ExportJobService } from '../services/export-job.service';
 import { ExitCode, cliCommand, runCli, selectBusinessUnits } from './cli-runtime';
 

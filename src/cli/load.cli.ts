@@ -1,7 +1,7 @@
 import { connectDatabase } from '../db/connect';
 import { BusinessUnitLoader, PassResult } from '../loaders/business-unit-loader';
 import { LoadScheduler } from '../loaders/load-scheduler';
-import { createSource } from '../loaders/source-factory';
+import { createSource } from '../loaders/source/source-factory';
 import { ExitCode, cliCommand, runCli, selectBusinessUnits } from './cli-runtime';
 
 const program = cliCommand('load')

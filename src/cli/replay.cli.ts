@@ -1,6 +1,6 @@
 import { connectDatabase } from '../db/connect';
 import { BusinessUnitLoader } from '../loaders/business-unit-loader';
-import { createSource } from '../loaders/source-factory';
+import { createSource } from '../loaders/source/source-factory';
 import { ReplayService } from '../services/replay.service';
 import { ExitCode, cliCommand, runCli, selectBusinessUnits } from './cli-runtime';
 

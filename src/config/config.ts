@@ -1,9 +1,16 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
-import { BusinessUnit, makeBusinessUnit } from '../db/business-unit';
-import { MAX_NESTING_DEPTH_CEILING } from '../loaders/json-limits';
+import { BusinessUnit, makeBusinessUnit } from './business-unit';
 import { Location, localLocation, parseLocation } from './location';
+
+/**
+ * The ceiling of LOAD_MAX_NESTING_DEPTH. Every step that walks a value recursively (JSON.stringify
+ * for the content hash and the jsonb parameters, the surrogate check, PostgreSQL's jsonb parser,
+ * to_jsonb for the history, the export's rendering) was measured to cope with several thousand
+ * levels; a line within this ceiling stays far from all of them.
+ */
+export const MAX_NESTING_DEPTH_CEILING = 1000;
 
 export type Role = 'reader' | 'operator' | 'admin';
 

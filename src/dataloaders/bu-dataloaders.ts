@@ -1,11 +1,13 @@
 import DataLoader from 'dataloader';
 import { EntityTarget } from 'typeorm';
-import { BusinessUnit } from '../db/business-unit';
+import { BusinessUnit } from '../config/business-unit';
 import { Database } from '../db/database';
 import { ChannelNodeEntity, EntityLinkEntity, ItemEntity, ProductEntity, ResourceEntity } from '../entities';
-import type { OwnerType } from '../entities/resource.entity';
+import type { OwnerType } from '../entities/entity-types';
+import { nodesOfProducts } from '../repositories/channel-node.repository';
+import { itemsOfProducts, productsByIds } from '../repositories/product.repository';
+import { rowsOfOwners } from '../repositories/resource-link.repository';
 import { ChannelNodeLoaders } from './channel-node-loaders';
-import { entitiesFromRows } from '../db/entity-rows';
 import { groupBy } from './group-by';
 
 export interface OwnerKey {
@@ -33,15 +35,12 @@ export class BuDataLoaders {
   constructor(private readonly db: Database, private readonly bu: BusinessUnit) {
     this.channel = new ChannelNodeLoaders(db, bu);
     this.productById = new DataLoader(async (ids) => {
-      const rows = await this.read(async (m) => entitiesFromRows(m, ProductEntity,
-        await m.query('SELECT * FROM product WHERE entity_id = ANY($1::bigint[])', [ids])));
+      const rows = await this.read((m) => productsByIds(m, ids));
       const byId = new Map(rows.map((r) => [r.entityId, r]));
       return ids.map((id) => byId.get(id) ?? null);
     });
     const itemsBy = (includeDeleted: boolean) => new DataLoader<string, ItemEntity[]>(async (ids) => {
-      const rows = await this.read(async (m) => entitiesFromRows(m, ItemEntity, await m.query(
-        `SELECT * FROM item WHERE product_entity_id = ANY($1::bigint[]) ${includeDeleted ? '' : 'AND NOT deleted'}
-         ORDER BY product_entity_id, sort_order, entity_id`, [ids])));
+      const rows = await this.read((m) => itemsOfProducts(m, ids, includeDeleted));
       const groups = groupBy(rows, (r) => r.productEntityId);
       return ids.map((id) => groups.get(id) ?? []);
     });
@@ -51,32 +50,16 @@ export class BuDataLoaders {
     this.linksByOwner = new DataLoader(this.ownedBy(EntityLinkEntity, 'entity_link', ['direction', 'sort_order']), { cacheKeyFn: ownerKey });
     this.channelNodesByProduct = new DataLoader(async (ids) => {
       // One row per (product, node): a node shared by several products appears once for each.
-      const rows = await this.read(async (m) => {
-        const raw: { member_of: string }[] = await m.query(
-          `SELECT cp.product_entity_id AS member_of, n.*
-           FROM channel_node_product cp JOIN channel_node n ON n.entity_id = cp.channel_node_id AND NOT n.deleted
-           WHERE cp.product_entity_id = ANY($1::bigint[])
-           ORDER BY cp.product_entity_id, cp.sort_order`, [ids]);
-        const nodes = entitiesFromRows(m, ChannelNodeEntity, raw);
-        return raw.map((r, i) => ({ memberOf: String(r.member_of), node: nodes[i] }));
-      });
+      const rows = await this.read((m) => nodesOfProducts(m, ids));
       const groups = groupBy(rows, (r) => r.memberOf);
       return ids.map((id) => (groups.get(id) ?? []).map((r) => r.node));
     });
   }
 
-  /**
-   * Rows of a nested table by owner, one index probe per owner (a LATERAL join): a plan that cannot
-   * become a scan of every row of an owner type, whatever the statistics say (right after a large
-   * load they describe the table before it, until autovacuum analyzes it).
-   */
+  /** Rows of a nested table by owner (one index probe per owner: rowsOfOwners). */
   private ownedBy<T extends { ownerType: OwnerType; ownerEntityId: string }>(entity: EntityTarget<T>, table: 'resource' | 'entity_link', order: string[]) {
     return async (keys: readonly OwnerKey[]): Promise<T[][]> => {
-      const rows = await this.read(async (m) => entitiesFromRows(m, entity, await m.query(
-        `SELECT x.* FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS k(owner_type, owner_entity_id, n)
-         CROSS JOIN LATERAL (SELECT * FROM ${table} t WHERE t.owner_type = k.owner_type AND t.owner_entity_id = k.owner_entity_id) x
-         ORDER BY k.n, ${order.map((c) => `x.${c}`).join(', ')}`,
-        [keys.map((k) => k.ownerType), keys.map((k) => k.entityId)])));
+      const rows = await this.read((m) => rowsOfOwners(m, entity, table, order, keys));
       const groups = groupBy(rows, (r) => ownerKey({ ownerType: r.ownerType, entityId: r.ownerEntityId }));
       return keys.map((k) => groups.get(ownerKey(k)) ?? []);
     };

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { BusinessUnit } from './business-unit';
+import { BusinessUnit } from '../config/business-unit';
 import { quoteIdent } from './sql';
 
 /** Connection URLs of the two roles: one owns the schemas (migrations), the other is the service's. */

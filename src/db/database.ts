@@ -1,6 +1,6 @@
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import { BusinessUnit } from '../config/business-unit';
 import { ALL_ENTITIES } from '../entities';
-import { BusinessUnit } from './business-unit';
 import { quoteIdent } from './sql';
 
 export interface BuTransactionOptions {

@@ -4,15 +4,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-/**
- * Where the embedded PostgreSQL's programs and data live, and who runs them.
- *
- * PostgreSQL refuses to run as root, so as root the server runs as the unprivileged `postgres`
- * system user. That user must be able to enter every folder above the programs and the data,
- * which a checkout under a private folder (root's home, any `mktemp -d`) does not allow. Rather
- * than change the permissions of the user's folders, the programs are then run from a copy in a
- * system cache folder and the data is kept under /var/lib; the start banner says where.
- */
+// Where the embedded PostgreSQL's programs and data live, and who runs them.
+//
+// PostgreSQL refuses to run as root, so as root the server runs as the unprivileged `postgres`
+// system user. That user must be able to enter every folder above the programs and the data,
+// which a checkout under a private folder (root's home, any `mktemp -d`) does not allow. Rather
+// than change the permissions of the user's folders, the programs are then run from a copy in a
+// system cache folder and the data is kept under /var/lib; the start banner says where.
 
 /** The account the server process runs as: null = this process's own user. */
 export interface ServerAccount {

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { BusinessUnit } from './business-unit';
+import { BusinessUnit } from '../config/business-unit';
 import { Database } from './database';
 import { grantRuntimeAccess } from './runtime-access';
 import { quoteIdent } from './sql';

@@ -1,5 +1,5 @@
 import { Entity, PrimaryColumn } from 'typeorm';
-import { TrackedEntity } from './tracked-columns';
+import { TrackedEntity } from './tracked-entity';
 
 @Entity({ name: 'channel_node' })
 export class ChannelNodeEntity extends TrackedEntity {

@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { CsvEncoding, FormulaEscape, LineEnding, Quoting } from '../export/template-types';
+import type { CsvEncoding, FormulaEscape, LineEnding, Quoting } from './export-settings.types';
 
 /** One output file of the CSV export (its columns are CsvTemplateColumnEntity rows). */
 @Entity({ name: 'csv_templates' })

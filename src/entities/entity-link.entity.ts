@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { OwnerType } from './resource.entity';
+import type { OwnerType } from './entity-types';
 
 export type LinkDirection = 'INBOUND' | 'OUTBOUND';
 

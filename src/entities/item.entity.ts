@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { TrackedEntity } from './tracked-columns';
+import { TrackedEntity } from './tracked-entity';
 
 @Entity({ name: 'item' })
 export class ItemEntity extends TrackedEntity {

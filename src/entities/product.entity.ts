@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { TrackedEntity } from './tracked-columns';
+import { TrackedEntity } from './tracked-entity';
 
 @Entity({ name: 'product' })
 export class ProductEntity extends TrackedEntity {

@@ -1,6 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-
-export type OwnerType = 'Product' | 'Item' | 'ChannelNode';
+import type { OwnerType } from './entity-types';
 
 @Entity({ name: 'resource' })
 export class ResourceEntity {

@@ -1,5 +1,5 @@
 import { QueryRunner } from 'typeorm';
-import { BusinessUnit } from '../db/business-unit';
+import { BusinessUnit } from '../config/business-unit';
 import { Database } from '../db/database';
 
 /**

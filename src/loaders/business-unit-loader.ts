@@ -1,16 +1,16 @@
 import { QueryRunner } from 'typeorm';
+import { BusinessUnit } from '../config/business-unit';
 import { AppConfig } from '../config/config';
-import { BusinessUnit } from '../db/business-unit';
 import { Database } from '../db/database';
 import { isTransientError } from '../db/transient-errors';
 import { Logger } from '../logger';
 import { metrics } from '../metrics/metrics';
-import { closeInterrupted, insertError } from './event-log';
-import { FileLoader } from './file-loader';
-import { FolderCheck } from './folder-check';
-import { planLoad } from './load-planner';
+import { closeInterrupted, insertError } from '../repositories/load-event.repository';
+import { FileLoader } from './apply/file-loader';
 import { withBuLock } from './bu-lock';
-import { Source } from './source';
+import { planLoad } from './plan/load-planner';
+import { FolderCheck } from './source/folder-check';
+import { Source } from './source/source';
 
 /**
  * done: caught up; busy: another loader or replay holds the BU; blocked/failed: a file_error holds

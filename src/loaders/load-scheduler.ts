@@ -1,4 +1,4 @@
-import { BusinessUnit } from '../db/business-unit';
+import { BusinessUnit } from '../config/business-unit';
 import { Logger } from '../logger';
 import { BusinessUnitLoader, PassResult } from './business-unit-loader';
 

@@ -1,6 +1,8 @@
 import { Arg, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
-import { RequestContext, businessUnitOf } from '../server/request-context';
+import { BusinessUnit } from '../config/business-unit';
 import { localeText } from './attribute-value';
+import { BusinessUnitArg } from './business-unit-arg.decorator';
+import { RequestContext } from './request-context';
 import { AttributeDefinitionType } from './types/attribute-definition.type';
 
 @Resolver(() => AttributeDefinitionType)
@@ -10,10 +12,9 @@ export class AttributeDefinitionResolver {
   })
   async attributeDefinitions(
     @Ctx() ctx: RequestContext,
-    @Arg('businessUnit', () => String, { description: 'Business unit code (see businessUnits).' }) businessUnit: string,
+    @BusinessUnitArg('reader', { description: 'Business unit code (see businessUnits).' }) bu: BusinessUnit,
     @Arg('entityTypeId', () => String, { nullable: true, description: 'Only this entity type (Product, Item, ChannelNode, Resource, Channel).' }) entityTypeId?: string | null,
   ): Promise<AttributeDefinitionType[]> {
-    const bu = businessUnitOf(ctx, businessUnit);
     // Read once per request however often it is aliased (the cost limit still counts each alias).
     const rows = await ctx.dataloaders.named(bu, `attributeDefinitions:${JSON.stringify(entityTypeId ?? null)}`, () => ctx.services.attributeDefinitions.list(bu, entityTypeId));
     return rows.map(AttributeDefinitionType.from);

@@ -1,7 +1,9 @@
 import { GraphQLResolveInfo } from 'graphql';
 import { Arg, Ctx, FieldResolver, ID, Info, Int, Query, Resolver, Root } from 'type-graphql';
-import { RequestContext, businessUnitOf } from '../server/request-context';
+import { BusinessUnit } from '../config/business-unit';
 import { attributeValue } from './attribute-value';
+import { BusinessUnitArg } from './business-unit-arg.decorator';
+import { RequestContext } from './request-context';
 import { selectsField } from './selection';
 import { ChannelNodeConnection, ChannelNodeType, ProductConnection, ProductType } from './types/catalog.type';
 import { connection } from './types/page-info.type';
@@ -11,10 +13,9 @@ export class ChannelNodeResolver {
   @Query(() => ChannelNodeType, { nullable: true, description: 'One channel node (category) by inRiver EntityId; null if unknown or deleted.' })
   async channelNode(
     @Ctx() ctx: RequestContext,
-    @Arg('businessUnit', () => String, { description: 'Business unit code (see businessUnits).' }) businessUnit: string,
+    @BusinessUnitArg('reader', { description: 'Business unit code (see businessUnits).' }) bu: BusinessUnit,
     @Arg('entityId', () => ID, { description: "The node's inRiver EntityId." }) entityId: string,
   ): Promise<ChannelNodeType | null> {
-    const bu = businessUnitOf(ctx, businessUnit);
     const row = await ctx.services.channelNodes.getNode(bu, entityId);
     return row && ChannelNodeType.from(bu, row);
   }
@@ -23,12 +24,11 @@ export class ChannelNodeResolver {
   async channelNodes(
     @Ctx() ctx: RequestContext,
     @Info() info: GraphQLResolveInfo,
-    @Arg('businessUnit', () => String, { description: 'Business unit code (see businessUnits).' }) businessUnit: string,
+    @BusinessUnitArg('reader', { description: 'Business unit code (see businessUnits).' }) bu: BusinessUnit,
     @Arg('rootsOnly', () => Boolean, { nullable: true, defaultValue: false, description: 'Only the top of the tree: nodes no live node lists as a child.' }) rootsOnly?: boolean | null,
     @Arg('first', () => Int, { nullable: true, defaultValue: 100, description: 'Page size, at most 1000.' }) first?: number | null,
     @Arg('after', () => String, { nullable: true, description: 'endCursor of the previous page.' }) after?: string | null,
   ): Promise<ChannelNodeConnection> {
-    const bu = businessUnitOf(ctx, businessUnit);
     const page = await ctx.services.channelNodes.listNodes(bu, { rootsOnly, countTotal: selectsField(info, 'totalCount') }, first, after);
     return connection(page, (r) => ChannelNodeType.from(bu, r));
   }

@@ -1,7 +1,8 @@
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
-import { BusinessUnit } from '../db/business-unit';
+import { BusinessUnit } from '../config/business-unit';
 import { ExportJobEntity } from '../entities/export-job.entity';
-import { RequestContext, businessUnitOf } from '../server/request-context';
+import { BusinessUnitArg } from './business-unit-arg.decorator';
+import { RequestContext } from './request-context';
 import { ExportJobConnection, ExportJobType } from './types/export.type';
 
 async function toJob(ctx: RequestContext, bu: BusinessUnit, job: ExportJobEntity): Promise<ExportJobType> {
@@ -18,11 +19,10 @@ export class ExportResolver {
   })
   async requestExport(
     @Ctx() ctx: RequestContext,
-    @Arg('businessUnit', () => String) businessUnit: string,
+    @BusinessUnitArg('operator') bu: BusinessUnit,
     @Arg('templates', () => [String], { nullable: true }) templates?: string[] | null,
     @Arg('idempotencyKey', () => String, { nullable: true }) idempotencyKey?: string | null,
   ): Promise<ExportJobType> {
-    const bu = businessUnitOf(ctx, businessUnit, 'operator');
     const job = await ctx.services.exportJobs.request(bu, { templates, idempotencyKey, requestedBy: ctx.principal.name });
     return toJob(ctx, bu, job);
   }
@@ -30,10 +30,9 @@ export class ExportResolver {
   @Query(() => ExportJobType, { nullable: true, description: 'One export job: status, timings, files (with download URLs on S3), warnings, error.' })
   async exportJob(
     @Ctx() ctx: RequestContext,
-    @Arg('businessUnit', () => String) businessUnit: string,
+    @BusinessUnitArg() bu: BusinessUnit,
     @Arg('id', () => ID) id: string,
   ): Promise<ExportJobType | null> {
-    const bu = businessUnitOf(ctx, businessUnit);
     const job = await ctx.services.exportJobs.get(bu, id);
     return job && toJob(ctx, bu, job);
   }
@@ -41,11 +40,10 @@ export class ExportResolver {
   @Query(() => ExportJobConnection, { description: 'Export jobs, newest first, cursor-paged (first ≤ 1000).' })
   async exportJobs(
     @Ctx() ctx: RequestContext,
-    @Arg('businessUnit', () => String) businessUnit: string,
+    @BusinessUnitArg() bu: BusinessUnit,
     @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first?: number | null,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ): Promise<ExportJobConnection> {
-    const bu = businessUnitOf(ctx, businessUnit);
     const page = await ctx.services.exportJobs.list(bu, first, after);
     return {
       nodes: await Promise.all(page.nodes.map((j) => toJob(ctx, bu, j))),

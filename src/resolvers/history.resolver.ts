@@ -1,8 +1,10 @@
 import DataLoader from 'dataloader';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { BusinessUnit } from '../config/business-unit';
 import { badInput } from '../errors/domain-error';
-import { RequestContext, businessUnitOf } from '../server/request-context';
-import { HistoryRow } from '../services/history.service';
+import { HistoryRow } from '../repositories/entity-history.repository';
+import { BusinessUnitArg } from './business-unit-arg.decorator';
+import { RequestContext } from './request-context';
 import { EntityType } from './types/entity.type';
 import { ChangeConnection, ChangeType, EntityVersionType, ReplayResultType } from './types/history.type';
 import { LoadEventType } from './types/load.type';
@@ -28,14 +30,13 @@ export class ChangesResolver {
   @Query(() => ChangeConnection, { description: 'What changed after an event (exclusive) and/or since a time, in event order, cursor-paged.' })
   async changes(
     @Ctx() ctx: RequestContext,
-    @Arg('businessUnit', () => String) businessUnit: string,
+    @BusinessUnitArg() bu: BusinessUnit,
     @Arg('sinceEventId', () => ID, { nullable: true }) sinceEventId?: string | null,
     @Arg('since', () => DateTimeScalar, { nullable: true }) since?: Date | null,
     @Arg('entityTypes', () => [String], { nullable: true }) entityTypes?: string[] | null,
     @Arg('first', () => Int, { nullable: true, defaultValue: 1000 }) first?: number | null,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ): Promise<ChangeConnection> {
-    const bu = businessUnitOf(ctx, businessUnit);
     const page = await ctx.services.history.changes(bu, { sinceEventId, since, entityTypes }, first, after);
     return { nodes: page.nodes.map(ChangeType.from), pageInfo: page.pageInfo };
   }
@@ -46,12 +47,11 @@ export class ChangesResolver {
   })
   async requestReplay(
     @Ctx() ctx: RequestContext,
-    @Arg('businessUnit', () => String) businessUnit: string,
+    @BusinessUnitArg('operator') bu: BusinessUnit,
     @Arg('fromEventId', () => ID) fromEventId: string,
     @Arg('reason', () => String) reason: string,
     @Arg('dryRun', () => Boolean, { nullable: true, defaultValue: false }) dryRun?: boolean | null,
   ): Promise<ReplayResultType> {
-    const bu = businessUnitOf(ctx, businessUnit, 'operator');
     if (!reason.trim()) throw badInput('reason must not be empty');
     const outcome = await ctx.services.replay.replay(bu, fromEventId, `${reason.trim()} (by ${ctx.principal.name})`, dryRun ?? false);
     return Object.assign(new ReplayResultType(), { ...outcome, fromEvent: LoadEventType.from(outcome.fromEvent) });

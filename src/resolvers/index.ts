@@ -1,7 +1,7 @@
 import { AttributeDefinitionResolver } from './attribute-definition.resolver';
 import { ChannelNodeResolver } from './channel-node.resolver';
 import { EntityResolver, ResourceResolver } from './entity.resolver';
-import { ExportConfigResolver } from './export-config.resolver';
+import { ExportSettingsResolver } from './export-settings.resolver';
 import { ExportResolver } from './export.resolver';
 import { ChangesResolver, EntityHistoryResolver } from './history.resolver';
 import { LoadResolver } from './load.resolver';
@@ -9,4 +9,4 @@ import { ItemResolver, ProductResolver } from './product.resolver';
 
 export const RESOLVERS = [EntityResolver, ResourceResolver, ProductResolver, ItemResolver, ChannelNodeResolver, LoadResolver,
   EntityHistoryResolver, ChangesResolver, AttributeDefinitionResolver,
-  ExportResolver, ExportConfigResolver] as const;
+  ExportResolver, ExportSettingsResolver] as const;

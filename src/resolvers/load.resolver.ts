@@ -1,14 +1,15 @@
 import { GraphQLResolveInfo } from 'graphql';
 import { Arg, Ctx, Info, Int, Mutation, Query, Resolver } from 'type-graphql';
-import { BusinessUnit } from '../db/business-unit';
-import { RequestContext, businessUnitOf } from '../server/request-context';
+import { BusinessUnit } from '../config/business-unit';
 import { LoadStatusView } from '../services/load-status.service';
+import { BusinessUnitArg } from './business-unit-arg.decorator';
+import { RequestContext } from './request-context';
 import { selectsField } from './selection';
-import { connection } from './types/page-info.type';
 import {
   BusinessUnitType, LoadEventConnection, LoadEventFilterInput, LoadEventType, LoadLockType, LoadStatusType,
   QuarantinedLineConnection, QuarantinedLineType,
 } from './types/load.type';
+import { connection } from './types/page-info.type';
 
 const toStatus = (s: LoadStatusView): LoadStatusType => Object.assign(new LoadStatusType(), {
   ...s,
@@ -31,19 +32,17 @@ export class LoadResolver {
   async loadEvents(
     @Ctx() ctx: RequestContext,
     @Info() info: GraphQLResolveInfo,
-    @Arg('businessUnit', () => String) businessUnit: string,
+    @BusinessUnitArg() bu: BusinessUnit,
     @Arg('filter', () => LoadEventFilterInput, { nullable: true }) filter?: LoadEventFilterInput | null,
     @Arg('first', () => Int, { nullable: true, defaultValue: 100 }) first?: number | null,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ): Promise<LoadEventConnection> {
-    const bu = businessUnitOf(ctx, businessUnit);
     const page = await ctx.services.loadLog.listEvents(bu, filter ?? {}, first, after, { countTotal: selectsField(info, 'totalCount') });
     return connection(page, LoadEventType.from);
   }
 
   @Query(() => LoadStatusType, { description: 'What ran last, what holds loading back, what waits in the source.' })
-  async loadStatus(@Ctx() ctx: RequestContext, @Arg('businessUnit', () => String) businessUnit: string): Promise<LoadStatusType> {
-    const bu = businessUnitOf(ctx, businessUnit);
+  async loadStatus(@Ctx() ctx: RequestContext, @BusinessUnitArg() bu: BusinessUnit): Promise<LoadStatusType> {
     // Once per request and BU however often it is aliased: each status lists the source (an S3 LIST).
     return toStatus(await ctx.dataloaders.named(bu, 'loadStatus', () => ctx.services.status.status(bu)));
   }
@@ -52,12 +51,11 @@ export class LoadResolver {
   async quarantinedLines(
     @Ctx() ctx: RequestContext,
     @Info() info: GraphQLResolveInfo,
-    @Arg('businessUnit', () => String) businessUnit: string,
+    @BusinessUnitArg() bu: BusinessUnit,
     @Arg('sourceFile', () => String, { nullable: true }) sourceFile?: string | null,
     @Arg('first', () => Int, { nullable: true, defaultValue: 100 }) first?: number | null,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ): Promise<QuarantinedLineConnection> {
-    const bu = businessUnitOf(ctx, businessUnit);
     const page = await ctx.services.loadLog.listQuarantined(bu, sourceFile, first, after, { countTotal: selectsField(info, 'totalCount') });
     return connection(page, QuarantinedLineType.from);
   }
@@ -67,8 +65,7 @@ export class LoadResolver {
       + 'Idempotent: a trigger joins the pass that has not listed the source yet, or the one pass waiting behind a running one; '
       + 'aliases in one request are one trigger and get the same answer.',
   })
-  async triggerLoad(@Ctx() ctx: RequestContext, @Arg('businessUnit', () => String) businessUnit: string): Promise<LoadStatusType> {
-    const bu = businessUnitOf(ctx, businessUnit, 'operator');
+  async triggerLoad(@Ctx() ctx: RequestContext, @BusinessUnitArg('operator') bu: BusinessUnit): Promise<LoadStatusType> {
     return toStatus(await ctx.services.loadTrigger.trigger(bu, ctx));
   }
 }

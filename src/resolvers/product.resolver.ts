@@ -1,13 +1,15 @@
 import { GraphQLResolveInfo } from 'graphql';
 import { Arg, Ctx, FieldResolver, ID, Info, Int, Query, Resolver, Root } from 'type-graphql';
+import { BusinessUnit } from '../config/business-unit';
 import { EntityLinkEntity, ResourceEntity } from '../entities';
-import type { OwnerType } from '../entities/resource.entity';
-import { RequestContext, businessUnitOf } from '../server/request-context';
+import type { OwnerType } from '../entities/entity-types';
+import { BusinessUnitArg } from './business-unit-arg.decorator';
+import { RequestContext } from './request-context';
+import { selectsField } from './selection';
 import { ChannelNodeType, ItemConnection, ItemType, ProductConnection, ProductType } from './types/catalog.type';
 import { EntityType, LinkDirection, LinkType, ResourceType } from './types/entity.type';
 import { ItemFilterInput, ProductFilterInput } from './types/filters.input';
 import { connection } from './types/page-info.type';
-import { selectsField } from './selection';
 
 const toResource = (r: ResourceEntity): ResourceType =>
   Object.assign(new ResourceType(), { entityId: r.resourceEntityId, attributes: r.attributes, sortOrder: r.sortOrder });
@@ -28,12 +30,11 @@ export class ProductResolver {
   @Query(() => ProductType, { nullable: true, description: 'One product by inRiver EntityId or by its ProductId attribute (exactly one of the two).' })
   async product(
     @Ctx() ctx: RequestContext,
-    @Arg('businessUnit', () => String) businessUnit: string,
+    @BusinessUnitArg() bu: BusinessUnit,
     @Arg('entityId', () => ID, { nullable: true }) entityId?: string | null,
     @Arg('productId', () => String, { nullable: true }) productId?: string | null,
     @Arg('includeDeleted', () => Boolean, { nullable: true, defaultValue: false }) includeDeleted?: boolean | null,
   ): Promise<ProductType | null> {
-    const bu = businessUnitOf(ctx, businessUnit);
     const row = await ctx.services.products.getProduct(bu, { entityId, productId }, includeDeleted ?? false);
     return row && ProductType.from(bu, row);
   }
@@ -42,12 +43,11 @@ export class ProductResolver {
   async products(
     @Ctx() ctx: RequestContext,
     @Info() info: GraphQLResolveInfo,
-    @Arg('businessUnit', () => String) businessUnit: string,
+    @BusinessUnitArg() bu: BusinessUnit,
     @Arg('filter', () => ProductFilterInput, { nullable: true }) filter?: ProductFilterInput | null,
     @Arg('first', () => Int, { nullable: true, defaultValue: 100 }) first?: number | null,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ): Promise<ProductConnection> {
-    const bu = businessUnitOf(ctx, businessUnit);
     const page = await ctx.services.products.listProducts(bu, filter ?? {}, first, after, { countTotal: selectsField(info, 'totalCount') });
     return connection(page, (r) => ProductType.from(bu, r));
   }
@@ -82,11 +82,10 @@ export class ItemResolver {
   @Query(() => ItemType, { nullable: true, description: 'One item by inRiver EntityId.' })
   async item(
     @Ctx() ctx: RequestContext,
-    @Arg('businessUnit', () => String) businessUnit: string,
+    @BusinessUnitArg() bu: BusinessUnit,
     @Arg('entityId', () => ID) entityId: string,
     @Arg('includeDeleted', () => Boolean, { nullable: true, defaultValue: false }) includeDeleted?: boolean | null,
   ): Promise<ItemType | null> {
-    const bu = businessUnitOf(ctx, businessUnit);
     const row = await ctx.services.products.getItem(bu, entityId, includeDeleted ?? false);
     return row && ItemType.from(bu, row);
   }
@@ -95,12 +94,11 @@ export class ItemResolver {
   async items(
     @Ctx() ctx: RequestContext,
     @Info() info: GraphQLResolveInfo,
-    @Arg('businessUnit', () => String) businessUnit: string,
+    @BusinessUnitArg() bu: BusinessUnit,
     @Arg('filter', () => ItemFilterInput, { nullable: true }) filter?: ItemFilterInput | null,
     @Arg('first', () => Int, { nullable: true, defaultValue: 100 }) first?: number | null,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ): Promise<ItemConnection> {
-    const bu = businessUnitOf(ctx, businessUnit);
     const page = await ctx.services.products.listItems(bu, filter ?? {}, first, after, { countTotal: selectsField(info, 'totalCount') });
     return connection(page, (r) => ItemType.from(bu, r));
   }

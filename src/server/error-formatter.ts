@@ -4,7 +4,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { DomainError, ErrorCode } from '../errors/domain-error';
 import { Logger } from '../logger';
-import { RequestContext } from './request-context';
+import { RequestContext } from '../resolvers/request-context';
 
 const HTTP_STATUS: Partial<Record<ErrorCode, number>> = { [ErrorCode.Unauthenticated]: 401, [ErrorCode.TooManyRequests]: 429 };
 

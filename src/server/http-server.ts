@@ -1,5 +1,3 @@
-import http from 'node:http';
-import { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -7,24 +5,26 @@ import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
 import helmet from 'helmet';
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
 import { ANONYMOUS_PRINCIPAL, Principal, authenticate } from '../auth/principal';
 import { AppConfig } from '../config/config';
-import { pendingMigrations, readMigrations } from '../db/migrations-runner';
 import { DataLoaderRegistry } from '../dataloaders/bu-dataloaders';
+import { pendingMigrations, readMigrations } from '../db/migrations-runner';
 import { DomainError, ErrorCode } from '../errors/domain-error';
 import { LockReport } from '../loaders/load-watchdog';
 import { Logger } from '../logger';
 import { graphqlMetricsPlugin } from '../metrics/graphql-metrics.plugin';
-import { metricsHandler } from '../metrics/metrics-endpoint';
+import { Caller, RequestContext } from '../resolvers/request-context';
 import { Services } from '../services/services';
+import { CostBudget, budgetSpent } from './cost-budget';
 import { createErrorFormatter, httpErrorBody, httpErrorHandler, internalErrorLogPlugin, notFoundHandler, toGraphQLError } from './error-formatter';
 import { graphiqlRouter } from './graphiql-page';
 import { graphqlSchema } from './graphql-schema';
+import { InFlightLimiter, tooManyRequests } from './in-flight-limiter';
 import { anonymousIntrospectionPlugin, introspectionRules } from './introspection-policy';
-import { CostBudget, budgetSpent } from './cost-budget';
-import { Caller, InFlightLimiter, tooManyRequests } from './in-flight-limiter';
+import { metricsHandler } from './metrics-endpoint';
 import { MAX_QUERY_COMPLEXITY, MAX_TOKENS, boundedStringify, queryLimitsPlugin } from './query-limits';
-import { RequestContext } from './request-context';
 
 export interface RunningServer {
   url: string;

@@ -1,12 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { ErrorCode } from '../errors/domain-error';
+import type { Caller } from '../resolvers/request-context';
 import { httpErrorBody } from './error-formatter';
-
-/** Who a request is for the limits: `id` to count by, `name` to tell it (never the key itself). */
-export interface Caller {
-  id: string;
-  name: string;
-}
 
 /** The longest a refusal is held back before it is sent. */
 export const MAX_REFUSAL_DELAY_MS = 1000;

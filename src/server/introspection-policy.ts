@@ -3,8 +3,8 @@ import {
   DocumentNode, FragmentDefinitionNode, GraphQLError, Kind, OperationDefinitionNode, SelectionSetNode, ValidationRule,
 } from 'graphql';
 import { GraphqlIntrospection } from '../config/config';
+import { RequestContext } from '../resolvers/request-context';
 import { toGraphQLError } from './error-formatter';
-import { RequestContext } from './request-context';
 
 const SCHEMA_FIELDS = new Set(['__schema', '__type']);
 

@@ -6,9 +6,9 @@ import {
 } from 'graphql';
 import { ComplexityEstimator, getComplexity } from 'graphql-query-complexity';
 import { ErrorCode } from '../errors/domain-error';
+import type { RequestContext } from '../resolvers/request-context';
 import { CostBudget, budgetSpent } from './cost-budget';
 import { InputShape, inputProblem, inputShape } from './input-limits';
-import type { RequestContext } from './request-context';
 
 /**
  * Deepest nesting of fields a query may have. The graph has cycles (item → product → items, node →

@@ -1,9 +1,11 @@
-import { BusinessUnit } from '../db/business-unit';
+import { BusinessUnit } from '../config/business-unit';
 import { DEFAULT_EXPORT_MAX_QUEUED } from '../config/config';
 import { Database } from '../db/database';
 import { ExportJobEntity, ExportFileRecord } from '../entities/export-job.entity';
 import { DomainError, ErrorCode, badInput } from '../errors/domain-error';
-import { ExportStore } from '../export/export-store';
+import { ExportStore } from '../export/job/export-store';
+import { activeJobs, findJob, findJobByKey, getJob, insertJob, listJobs, lockQueue } from '../repositories/export-job.repository';
+import { templateStates } from '../repositories/export-settings.repository';
 import { Page, checkPageSize, decodeCursor, toPage } from './pagination';
 
 export interface ExportRequest {
@@ -17,9 +19,6 @@ export interface ExportFileView extends ExportFileRecord {
 }
 
 const MAX_KEY_LENGTH = 200;
-
-/** Taken by every request of a BU until it commits, so the bound and the reuse below see each other's jobs. */
-const QUEUE_LOCK_SQL = `SELECT pg_advisory_xact_lock(hashtextextended('pim-accumulator:export-queue:' || current_schema(), 0))`;
 
 const sameTemplates = (a: string[] | null, b: string[] | null) =>
   (a === null || b === null) ? a === b : a.length === b.length && a.every((x, i) => x === b[i]);
@@ -58,12 +57,12 @@ export class ExportJobService {
       if (dupes.length) throw badInput(`templates lists ${[...new Set(dupes)].join(', ')} more than once`);
     }
     const { job, created } = await this.db.withBu(bu, async (m) => {
-      const repo = m.getRepository(ExportJobEntity);
-      await m.query(QUEUE_LOCK_SQL);
+      // Requests of the BU take turns from here on, so the bound and the reuse below see each other's jobs.
+      await lockQueue(m);
       // A retry gets its job back even if the configuration changed since (validation is for new jobs).
-      const existing = key === null ? null : await repo.findOneBy({ idempotencyKey: key });
+      const existing = key === null ? null : await findJobByKey(m, key);
       if (existing) return { job: existing, created: false };
-      const known: { name: string; enabled: boolean }[] = await m.query('SELECT name, enabled FROM csv_templates ORDER BY name');
+      const known = await templateStates(m);
       if (templates) {
         const unknown = templates.filter((t) => !known.some((k) => k.name === t));
         if (unknown.length) {
@@ -72,23 +71,19 @@ export class ExportJobService {
       } else if (!known.some((k) => k.enabled)) {
         throw badInput('no template is enabled; enable one or name the templates to export');
       }
-      const active: { id: string; status: string; templates: string[] | null }[] = await m.query(
-        `SELECT id::text AS id, status, templates FROM export_job WHERE status IN ('QUEUED', 'RUNNING') ORDER BY id`);
+      const active = await activeJobs(m);
       // A key names a request of its own (its retries must find it), so only requests without one share a job.
       const waiting = key === null ? active.find((j) => j.status === 'QUEUED' && sameTemplates(j.templates, templates)) : undefined;
-      if (waiting) return { job: await repo.findOneByOrFail({ id: waiting.id }), created: false };
+      if (waiting) return { job: await getJob(m, { id: waiting.id }), created: false };
       if (active.length >= this.maxQueued) {
         throw new DomainError(ErrorCode.Unavailable,
           `${bu.code} already has ${active.length} export job(s) queued or running (${active.map((j) => j.id).join(', ')}; `
           + `at most ${this.maxQueued}, EXPORT_MAX_QUEUED): try again when one has finished`, { activeJobs: active.map((j) => j.id) });
       }
-      const inserted: { id: string }[] = await m.query(
-        `INSERT INTO export_job (idempotency_key, templates, requested_by) VALUES ($1, $2::text[], $3)
-         ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id::text AS id`,
-        [key, templates, req.requestedBy]);
-      if (inserted.length) return { job: await repo.findOneByOrFail({ id: inserted[0].id }), created: true };
+      const inserted = await insertJob(m, key, templates, req.requestedBy);
+      if (inserted) return { job: inserted, created: true };
       // Another request with this key committed first (the unique index made this insert wait for it).
-      return { job: await repo.findOneByOrFail({ idempotencyKey: key! }), created: false };
+      return { job: await getJob(m, { idempotencyKey: key! }), created: false };
     });
     if (!created && key !== null && !sameTemplates(job.templates, templates)) {
       throw new DomainError(ErrorCode.Conflict,
@@ -100,7 +95,7 @@ export class ExportJobService {
 
   async get(bu: BusinessUnit, id: string): Promise<ExportJobEntity | null> {
     if (!/^\d{1,18}$/.test(id)) return null;
-    return this.db.withBu(bu, (m) => m.getRepository(ExportJobEntity).findOneBy({ id }), { readOnly: true });
+    return this.db.withBu(bu, (m) => findJob(m, id), { readOnly: true });
   }
 
   /** Newest first. */
@@ -108,10 +103,7 @@ export class ExportJobService {
     const size = checkPageSize(first, 20);
     const afterKey = decodeCursor(after);
     return this.db.withBu(bu, async (m) => {
-      const qb = m.getRepository(ExportJobEntity).createQueryBuilder('j');
-      const totalCount = await qb.getCount();
-      if (afterKey) qb.where('j.id < :afterKey', { afterKey });
-      const rows = await qb.orderBy('j.id', 'DESC').limit(size + 1).getMany();
+      const { rows, totalCount } = await listJobs(m, afterKey, size);
       return toPage(rows, size, totalCount, (r) => r.id);
     }, { readOnly: true, isolation: 'REPEATABLE READ' });
   }

@@ -1,14 +1,14 @@
-import { BusinessUnit } from '../db/business-unit';
+import { BusinessUnit } from '../config/business-unit';
 import { Database } from '../db/database';
-import { entitiesFromRows } from '../db/entity-rows';
 import { LoadEventEntity } from '../entities';
 import { LockHolder, loaderLockHolder } from '../loaders/bu-lock';
-import { blockingErrorSql } from '../loaders/event-log';
-import { FolderCheck } from '../loaders/folder-check';
-import { planLoad } from '../loaders/load-planner';
 import { LoadScheduler } from '../loaders/load-scheduler';
 import { isStalled } from '../loaders/load-watchdog';
-import { Source } from '../loaders/source';
+import { planLoad } from '../loaders/plan/load-planner';
+import { FolderCheck } from '../loaders/source/folder-check';
+import { Source } from '../loaders/source/source';
+import { findBlockingErrorEvent, findLastCompleted } from '../repositories/load-event.repository';
+import { liveCounts } from '../repositories/product.repository';
 
 export interface LoadStatusView {
   businessUnit: string;
@@ -42,16 +42,10 @@ export class LoadStatusService {
     const holder = await loaderLockHolder(this.db, bu);
     const lock = holder && { ...holder, stalled: isStalled(holder, this.stallSeconds) };
     return this.db.withBu(bu, async (m) => {
-      const repo = m.getRepository(LoadEventEntity);
-      const lastCompleted = await repo.createQueryBuilder('e')
-        .where(`e.event_type = 'file_complete' AND e.replay_date IS NULL`).orderBy('e.id', 'DESC').getOne();
-      const [blocked] = await m.query(blockingErrorSql());
-      const blockedBy = blocked ? entitiesFromRows(m, LoadEventEntity, [blocked])[0] : null;
+      const lastCompleted = await findLastCompleted(m);
+      const blockedBy = await findBlockingErrorEvent(m);
       const plan = await planLoad(m, this.source, bu, { listed });
-      const [counts] = await m.query(`SELECT
-        (SELECT count(*) FROM product WHERE NOT deleted)::int AS products,
-        (SELECT count(*) FROM item WHERE NOT deleted)::int AS items,
-        (SELECT count(*) FROM channel_node WHERE NOT deleted)::int AS nodes`);
+      const counts = await liveCounts(m);
       return {
         businessUnit: bu.code,
         running: this.scheduler?.isRunning(bu) ?? false,

@@ -1,4 +1,4 @@
-import { BusinessUnit } from '../db/business-unit';
+import { BusinessUnit } from '../config/business-unit';
 import { LoadScheduler } from '../loaders/load-scheduler';
 import { LoadStatusService, LoadStatusView } from './load-status.service';
 

@@ -1,4 +1,3 @@
-import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { badInput } from '../errors/domain-error';
 
 export const MAX_PAGE_SIZE = 1000;
@@ -63,10 +62,4 @@ export function parseEntityIds(ids: readonly string[] | null | undefined, what: 
 export interface ListOptions {
   /** false: skip counting the matches (the caller did not select totalCount). */
   countTotal?: boolean;
-}
-
-/** count(*) of a query builder's rows (TypeORM's getCount counts DISTINCT keys: a needless sort). */
-export async function countOf<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>): Promise<number> {
-  const row = await qb.clone().select('count(*)::int', 'n').orderBy().getRawOne<{ n: number }>();
-  return row?.n ?? 0;
 }

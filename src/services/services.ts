@@ -1,22 +1,22 @@
-import { BusinessUnit } from '../db/business-unit';
+import { BusinessUnit } from '../config/business-unit';
 import { Database } from '../db/database';
-import { FolderCheck } from '../loaders/folder-check';
+import { ExportStore } from '../export/job/export-store';
 import { LoadScheduler } from '../loaders/load-scheduler';
 import { LoadWatchdog } from '../loaders/load-watchdog';
-import { Source } from '../loaders/source';
-import { ExportStore } from '../export/export-store';
+import { FolderCheck } from '../loaders/source/folder-check';
+import { Source } from '../loaders/source/source';
 import { Logger } from '../logger';
 import { AttributeDefinitionService } from './attribute-definition.service';
-import { ConfigFileService } from './config-file.service';
-import { ExportConfigService } from './export-config.service';
-import { ExportJobService } from './export-job.service';
 import { ChannelNodeService } from './channel-node.service';
+import { ExportJobService } from './export-job.service';
+import { ExportSettingsService } from './export-settings.service';
 import { HistoryService } from './history.service';
 import { LoadLogService } from './load-log.service';
 import { LoadStatusService } from './load-status.service';
 import { LoadTriggerService } from './load-trigger.service';
 import { ProductService } from './product.service';
 import { ReplayService } from './replay.service';
+import { SettingsFileService } from './settings-file.service';
 
 export interface Services {
   db: Database;
@@ -35,8 +35,8 @@ export interface Services {
   /** The loader locks as last checked (/readyz); null where nothing watches them (commands). */
   watchdog: LoadWatchdog | null;
   exportJobs: ExportJobService;
-  exportConfig: ExportConfigService;
-  configFile: ConfigFileService;
+  exportSettings: ExportSettingsService;
+  settingsFile: SettingsFileService;
 }
 
 /** What the export services need from the app: the store files go to, and how to wake the worker. */
@@ -67,7 +67,7 @@ export function createServices(
     folders,
     watchdog: load.watchdog ?? null,
     exportJobs: new ExportJobService(db, exports.store, exports.downloadUrlExpirySeconds, exports.onQueued, exports.maxQueued),
-    exportConfig: new ExportConfigService(db),
-    configFile: new ConfigFileService(db),
+    exportSettings: new ExportSettingsService(db),
+    settingsFile: new SettingsFileService(db),
   };
 }

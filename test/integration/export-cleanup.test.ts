@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ensureDir } from '../../src/export/export-store';
+import { ensureDir } from '../../src/export/job/export-store';
 import { TempBucket } from '../support/bucket-factory';
 import { exportAndWait } from '../support/export-helpers';
 import { PROJECT_ROOT } from '../support/test-database';

@@ -1,5 +1,5 @@
-import { ConfigFileService } from '../../src/services/config-file.service';
-import { ExportConfigService } from '../../src/services/export-config.service';
+import { SettingsFileService as ConfigFileService } from '../../src/services/settings-file.service';
+import { ExportSettingsService as ExportConfigService } from '../../src/services/export-settings.service';
 import { TestDatabase, createTestDatabase } from '../support/test-database';
 
 /** The configuration as one JSON file (what `npm run config -- export|import` read and write). */

@@ -1,8 +1,8 @@
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { createHash, randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { S3ExportStore } from '../../src/export/export-store';
-import { createS3Client } from '../../src/loaders/s3-source';
+import { S3ExportStore } from '../../src/export/job/export-store';
+import { createS3Client } from '../../src/storage/s3-client';
 import { exportAndWait, fileByName, parseCsv } from '../support/export-helpers';
 import { PROJECT_ROOT, TestDatabase, createTestDatabase } from '../support/test-database';
 import { startTestServer } from '../support/test-server';

@@ -1,4 +1,4 @@
-import { LocalSource } from '../../src/loaders/local-source';
+import { LocalSource } from '../../src/loaders/source/local-source';
 import { productLine } from '../support/bucket-factory';
 import { LoaderHarness, loaderHarness, productName } from '../support/loader-harness';
 

@@ -1,7 +1,8 @@
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { S3Source, createS3Client } from '../../src/loaders/s3-source';
+import { S3Source } from '../../src/loaders/source/s3-source';
+import { createS3Client } from '../../src/storage/s3-client';
 import { productLine } from '../support/bucket-factory';
 import { CuttingRelay, cuttingRelay } from '../support/cutting-relay';
 import { attributeFile, loaderHarness, productKey, productName } from '../support/loader-harness';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { BusinessUnitLoader } from '../../src/loaders/business-unit-loader';
-import { LocalSource } from '../../src/loaders/local-source';
+import { LocalSource } from '../../src/loaders/source/local-source';
 import { PROJECT_ROOT, TestDatabase, createTestDatabase } from '../support/test-database';
 import { silentLogger } from '../support/silent-logger';
 import { loaderLimits } from '../support/loader-limits';

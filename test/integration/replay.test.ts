@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BusinessUnitLoader } from '../../src/loaders/business-unit-loader';
 import { loaderLockHolder } from '../../src/loaders/bu-lock';
-import { LocalSource } from '../../src/loaders/local-source';
+import { LocalSource } from '../../src/loaders/source/local-source';
 import { deleteLine, jsonl, nodeLine, productLine } from '../support/bucket-factory';
 import { LoaderHarness, attributeFile, loaderHarness, productKey, productName } from '../support/loader-harness';
 import { loaderLimits } from '../support/loader-limits';

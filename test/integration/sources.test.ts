@@ -7,11 +7,12 @@ import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { parseLocation } from '../../src/config/location';
-import { LineRecord, readLines } from '../../src/loaders/line-reader';
-import { LocalSource } from '../../src/loaders/local-source';
-import { S3Source, checkLength, createS3Client } from '../../src/loaders/s3-source';
-import { Source, SourceObject } from '../../src/loaders/source';
-import { createSource } from '../../src/loaders/source-factory';
+import { LineRecord, readLines } from '../../src/loaders/parse/line-reader';
+import { LocalSource } from '../../src/loaders/source/local-source';
+import { S3Source, checkLength } from '../../src/loaders/source/s3-source';
+import { createS3Client } from '../../src/storage/s3-client';
+import { Source, SourceObject } from '../../src/loaders/source/source';
+import { createSource } from '../../src/loaders/source/source-factory';
 
 const s3Config = { endpoint: process.env.TEST_S3_ENDPOINT, forcePathStyle: true, region: 'us-east-1' };
 

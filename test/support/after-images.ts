@@ -1,4 +1,4 @@
-import { imageSql } from '../../src/loaders/history-writer';
+import { imageSql } from '../../src/repositories/entity-history.repository';
 
 /**
  * Each history row's content as the code before migration 0007 wrote it: the image after the

@@ -1,9 +1,9 @@
 import { LoaderLimits } from '../../src/config/config';
 import type { Logger } from '../../src/logger';
-import { BusinessUnit, makeBusinessUnit } from '../../src/db/business-unit';
+import { BusinessUnit, makeBusinessUnit } from '../../src/config/business-unit';
 import { BusinessUnitLoader, PassResult } from '../../src/loaders/business-unit-loader';
-import { LocalSource } from '../../src/loaders/local-source';
-import { Source } from '../../src/loaders/source';
+import { LocalSource } from '../../src/loaders/source/local-source';
+import { Source } from '../../src/loaders/source/source';
 import { ReplayService } from '../../src/services/replay.service';
 import { TempBucket } from './bucket-factory';
 import { loaderLimits } from './loader-limits';

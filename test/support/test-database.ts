@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Client } from 'pg';
-import { BusinessUnit, makeBusinessUnit } from '../../src/db/business-unit';
+import { BusinessUnit, makeBusinessUnit } from '../../src/config/business-unit';
 import { Database } from '../../src/db/database';
 import { withCredentials } from '../../src/db/database-roles';
 import { runMigrations } from '../../src/db/migrations-runner';

@@ -1,7 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { App, startApp } from '../../src/app';
 import { loadConfig } from '../../src/config/config';
-import { ExportHooks } from '../../src/export/export-runner';
+import { ExportHooks } from '../../src/export/job/export-runner';
 import { Logger } from '../../src/logger';
 import { silentLogger } from './silent-logger';
 import { PROJECT_ROOT, TestDatabase, createTestDatabase } from './test-database';

@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { csvRecords, escapeFormula, writeCsv } from '../../src/export/csv-file-writer';
-import { LocalExportStore } from '../../src/export/export-store';
+import { csvRecords, escapeFormula, writeCsv } from '../../src/export/job/csv-file-writer';
+import { LocalExportStore } from '../../src/export/job/export-store';
 
 /** RFC 4180 output, checked by reading it back with a standard parser (csv-parse). */
 const AWKWARD = [

@@ -1,4 +1,4 @@
-import { parseJsonText } from '../../src/export/cursor-batches';
+import { parseJsonText } from '../../src/export/job/cursor-batches';
 
 describe('parseJsonText', () => {
   it('reads every JSON text as JSON.parse does, escapes and non-ASCII included', () => {

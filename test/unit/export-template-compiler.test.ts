@@ -1,8 +1,8 @@
-import { parseCall, parsePipeline } from '../../src/export/expression-parser';
-import { caseCollisions } from '../../src/export/config-names';
-import { normalizeDecorator, normalizeMapping, normalizeTemplate, validateTemplate } from '../../src/export/config-validation';
-import { CompiledTemplate, compileTemplate, templateProblems } from '../../src/export/template-compiler';
-import { TemplateConfig } from '../../src/export/template-types';
+import { parseCall, parsePipeline } from '../../src/export/template/expression-parser';
+import { caseCollisions } from '../../src/export/settings/settings-names';
+import { normalizeDecorator, normalizeMapping, normalizeTemplate, validateTemplate } from '../../src/export/settings/settings-validation';
+import { CompiledTemplate, compileTemplate, templateProblems } from '../../src/export/template/template-compiler';
+import { TemplateConfig } from '../../src/entities/export-settings.types';
 
 /** Save-time validation and what a template compiles to (the SQL it will run is exercised in the integration tests). */
 const template = (rowSource: string, columns: { columnName: string; sourceType: string; sourceValue?: string; transformation?: string }[]): TemplateConfig =>

@@ -1,5 +1,5 @@
-import { TRANSFORMATIONS, compileTransformation, formatDate, toFixedDecimal, transformationProblem } from '../../src/export/transformations';
-import { renderDefault } from '../../src/export/value-render';
+import { TRANSFORMATIONS, compileTransformation, formatDate, toFixedDecimal, transformationProblem } from '../../src/export/template/transformations';
+import { renderDefault } from '../../src/export/template/value-render';
 
 /** Each transformation of the closed set, its edge cases, and refusal of anything else. */
 const ctx = { defaultLocale: 'en' };

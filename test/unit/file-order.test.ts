@@ -1,5 +1,5 @@
-import { classifyKey, compareProductFiles, orderPass, timestampToken } from '../../src/loaders/file-order';
-import { SourceObject } from '../../src/loaders/source';
+import { classifyKey, compareProductFiles, orderPass, timestampToken } from '../../src/loaders/plan/file-order';
+import { SourceObject } from '../../src/loaders/source/source';
 
 const obj = (key: string, bu = 'BAK', lastModified = new Date('2026-04-16T00:00:00Z')) => {
   const info = classifyKey(key, bu);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseEntityLine, parseEntityValue } from '../../src/loaders/entity-line';
-import { deeperThan, hasNulEscape, utf8BytesOver } from '../../src/loaders/json-limits';
+import { parseEntityLine, parseEntityValue } from '../../src/loaders/parse/entity-line';
+import { deeperThan, hasNulEscape, utf8BytesOver } from '../../src/loaders/parse/json-limits';
 
 /** A JSON text of exactly `depth` nested levels, the innermost an array holding 1. */
 const nested = (depth: number) => '['.repeat(depth) + '1' + ']'.repeat(depth);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { LineReader, LineRecord, gzipFor, readLines, readWholeJson } from '../../src/loaders/line-reader';
+import { LineReader, LineRecord, gzipFor, readLines, readWholeJson } from '../../src/loaders/parse/line-reader';
 
 const opts = { gzip: 'auto' as const, maxLineBytes: 1000 };
 

@@ -1,4 +1,4 @@
-import { makeBusinessUnit } from '../../src/db/business-unit';
+import { makeBusinessUnit } from '../../src/config/business-unit';
 import type { PassResult } from '../../src/loaders/business-unit-loader';
 import { LoadScheduler } from '../../src/loaders/load-scheduler';
 import { silentLogger } from '../support/silent-logger';

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { LineRecord, readLines, readWholeJson } from '../../src/loaders/line-reader';
-import { cutAtCharBoundary, describeUtf8Problem, escapeInvalidUtf8, firstInvalidUtf8 } from '../../src/loaders/utf8-check';
+import { LineRecord, readLines, readWholeJson } from '../../src/loaders/parse/line-reader';
+import { cutAtCharBoundary, describeUtf8Problem, escapeInvalidUtf8, firstInvalidUtf8 } from '../../src/loaders/parse/utf8-check';
 
 const bytes = (...parts: (string | number[])[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
 

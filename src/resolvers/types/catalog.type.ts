@@ -1,5 +1,5 @@
 import { Field, Int, ObjectType } from 'type-graphql';
-import { BusinessUnit } from '../../db/business-unit';
+import { BusinessUnit } from '../../config/business-unit';
 import { ChannelNodeEntity, ItemEntity, ProductEntity } from '../../entities';
 import { EntityType, assignTracked } from './entity.type';
 import { PageInfo } from './page-info.type';

@@ -1,6 +1,6 @@
 import { Field, ID, InterfaceType, ObjectType, Int, registerEnumType } from 'type-graphql';
-import { BusinessUnit } from '../../db/business-unit';
-import type { TrackedEntity } from '../../entities/tracked-columns';
+import { BusinessUnit } from '../../config/business-unit';
+import type { TrackedEntity } from '../../entities/tracked-entity';
 import { DateTimeScalar, JSONScalar } from './scalars';
 
 /** Fields every loaded inRiver entity shares. `bu` is not exposed: field resolvers route by it. */

@@ -1,5 +1,5 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { BusinessUnit } from '../../db/business-unit';
+import { BusinessUnit } from '../../config/business-unit';
 import { ExportJobEntity } from '../../entities/export-job.entity';
 import { ExportFileView } from '../../services/export-job.service';
 import { PageInfo } from './page-info.type';

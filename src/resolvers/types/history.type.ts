@@ -1,5 +1,5 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { HistoryRow } from '../../services/history.service';
+import { HistoryRow } from '../../repositories/entity-history.repository';
 import { LoadEventType } from './load.type';
 import { PageInfo } from './page-info.type';
 import { DateTimeScalar, JSONScalar } from './scalars';

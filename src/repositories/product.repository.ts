@@ -1,0 +1,165 @@
+import { EntityManager, SelectQueryBuilder } from 'typeorm';
+import { entitiesFromRows } from '../db/entity-rows';
+import { Queryable } from '../db/queryable';
+import { ItemEntity, ProductEntity } from '../entities';
+import { badInput } from '../errors/domain-error';
+import { countOf, keysetRows } from './keyset-page';
+
+// Reads of the product and item tables, shared by the services (lists, one entity) and the
+// dataloaders (batches by id); the loader's writes are in loaders/apply/entity-writer.ts.
+
+export interface AttributeCondition {
+  attributeId: string;
+  value: string;
+  locale?: string | null;
+}
+
+export interface ProductQuery {
+  entityIds?: string[] | null;
+  productIds?: string[] | null;
+  updatedSince?: Date | null;
+  channelNodeId?: string | null;
+  sourceFile?: string | null;
+  attributeEquals?: AttributeCondition[] | null;
+  includeDeleted?: boolean | null;
+}
+
+export interface ItemQuery {
+  entityIds?: string[] | null;
+  productEntityIds?: string[] | null;
+  updatedSince?: Date | null;
+  attributeEquals?: AttributeCondition[] | null;
+  includeDeleted?: boolean | null;
+}
+
+
+/** One way an attribute can equal the value: `attributes @> contains`, unless one of `unlessText` locales holds text. */
+export interface AttributeMatch {
+  contains: Record<string, unknown>;
+  unlessText: string[];
+}
+
+/**
+ * The ways "attribute equals value" can hold, each a JSONB containment (`@>`) that the GIN
+ * jsonb_path_ops index on `attributes` answers: a plain value; a CVL key (single, or one of a
+ * multi-select); a number or boolean written as text; and with `locale`, the LocaleString text
+ * that `attribute(id, locale)` shows: that locale's, else its language's (fr-CA → fr), else "en".
+ * The fallback steps only apply when the more specific locale has no text (a recheck on the rows
+ * the index found).
+ */
+export function attributeMatches(cond: AttributeCondition): AttributeMatch[] {
+  if (!cond.attributeId) throw badInput('attributeEquals needs an attributeId');
+  if (cond.locale === '') throw badInput('attributeEquals: locale must not be empty (leave it out instead)');
+  const id = cond.attributeId;
+  const value = cond.value;
+  const matches: AttributeMatch[] = [];
+  if (cond.locale) {
+    const chain = [...new Set([cond.locale, cond.locale.split('-')[0], 'en'])];
+    chain.forEach((locale, i) => matches.push({ contains: { [id]: { [locale]: value } }, unlessText: chain.slice(0, i) }));
+  }
+  const plain = (contains: unknown) => matches.push({ contains: { [id]: contains }, unlessText: [] });
+  plain(value);
+  plain({ key: value });
+  plain({ keys: [value] });
+  const n = Number(value);
+  if (value.trim() !== '' && Number.isFinite(n)) plain(n);
+  if (value === 'true' || value === 'false') plain(value === 'true');
+  return matches;
+}
+
+function applyAttributeConditions<T extends object>(qb: SelectQueryBuilder<T>, alias: string, conds: AttributeCondition[] | null | undefined): void {
+  (conds ?? []).forEach((cond, i) => {
+    const params: Record<string, unknown> = { [`attr_${i}`]: cond.attributeId };
+    const clause = attributeMatches(cond).map((match, j) => {
+      params[`attr_${i}_${j}`] = JSON.stringify(match.contains);
+      const unless = match.unlessText.map((locale, k) => {
+        params[`attr_${i}_${j}_${k}`] = locale;
+        return ` AND jsonb_typeof(${alias}.attributes -> CAST(:attr_${i} AS text) -> CAST(:attr_${i}_${j}_${k} AS text)) IS DISTINCT FROM 'string'`;
+      }).join('');
+      return `(${alias}.attributes @> CAST(:attr_${i}_${j} AS jsonb)${unless})`;
+    }).join(' OR ');
+    qb.andWhere(`(${clause})`, params);
+  });
+}
+
+/** The product by EntityId or by ProductId (a reused ProductId: the live product first, then the lowest EntityId). */
+export async function findProduct(m: EntityManager, by: { entityId: string } | { productId: string }, includeDeleted: boolean): Promise<ProductEntity | null> {
+  const byId = 'entityId' in by;
+  const rows = await m.query(
+    `SELECT * FROM product WHERE ${byId ? 'entity_id = $1::bigint' : 'product_id = $1'} ${includeDeleted ? '' : 'AND NOT deleted'}
+         ORDER BY deleted, entity_id LIMIT 1`, [byId ? by.entityId : by.productId]);
+  return entitiesFromRows(m, ProductEntity, rows)[0] ?? null;
+}
+
+export interface KeysetPage { afterKey: string | null; size: number; countTotal: boolean }
+
+/** Products matching the (checked) filter in EntityId order after `afterKey`, `size + 1` of them; totalCount NaN unless asked. */
+export async function listProducts(m: EntityManager, filter: ProductQuery & { entityIds: string[] | null; nodeId: string | null }, page: KeysetPage):
+  Promise<{ rows: ProductEntity[]; totalCount: number }> {
+  const qb = m.getRepository(ProductEntity).createQueryBuilder('p');
+  if (!filter.includeDeleted) qb.andWhere('NOT p.deleted');
+  if (filter.entityIds) qb.andWhere('p.entity_id = ANY(CAST(:entityIds AS bigint[]))', { entityIds: filter.entityIds });
+  if (filter.productIds) qb.andWhere('p.product_id = ANY(CAST(:productIds AS text[]))', { productIds: filter.productIds });
+  if (filter.updatedSince) qb.andWhere('p.updated_at >= :since', { since: filter.updatedSince });
+  if (filter.sourceFile) {
+    // Entities store the file's full URI; operators often have its key (as in loadEvents' filter).
+    // The event log turns a key into URIs first (an init plan), so product_source_file_idx still applies.
+    qb.andWhere(`p.source_file = ANY(ARRAY(SELECT CAST(:sourceFile AS text) UNION
+          SELECT e.source_file FROM load_event e WHERE e.source_key = CAST(:sourceFile AS text)))`, { sourceFile: filter.sourceFile });
+  }
+  if (filter.nodeId) {
+    qb.andWhere('EXISTS (SELECT 1 FROM channel_node_product m WHERE m.product_entity_id = p.entity_id AND m.channel_node_id = :nodeId)', { nodeId: filter.nodeId });
+  }
+  applyAttributeConditions(qb, 'p', filter.attributeEquals);
+  const totalCount = page.countTotal ? await countOf(qb) : Number.NaN;
+  const rows = await keysetRows(m, qb, { alias: 'p', table: 'product', afterKey: page.afterKey, size: page.size, containment: !!filter.attributeEquals?.length });
+  return { rows, totalCount };
+}
+
+/** Items matching the (checked) filter in EntityId order after `afterKey`, `size + 1` of them; totalCount NaN unless asked. */
+export async function listItems(m: EntityManager, filter: ItemQuery & { entityIds: string[] | null; productIds: string[] | null }, page: KeysetPage):
+  Promise<{ rows: ItemEntity[]; totalCount: number }> {
+  const qb = m.getRepository(ItemEntity).createQueryBuilder('i');
+  if (!filter.includeDeleted) qb.andWhere('NOT i.deleted');
+  if (filter.entityIds) qb.andWhere('i.entity_id = ANY(CAST(:entityIds AS bigint[]))', { entityIds: filter.entityIds });
+  if (filter.productIds) qb.andWhere('i.product_entity_id = ANY(CAST(:productIds AS bigint[]))', { productIds: filter.productIds });
+  if (filter.updatedSince) qb.andWhere('i.updated_at >= :since', { since: filter.updatedSince });
+  applyAttributeConditions(qb, 'i', filter.attributeEquals);
+  const totalCount = page.countTotal ? await countOf(qb) : Number.NaN;
+  const rows = await keysetRows(m, qb, { alias: 'i', table: 'item', afterKey: page.afterKey, size: page.size, containment: !!filter.attributeEquals?.length });
+  return { rows, totalCount };
+}
+
+export function findItem(m: EntityManager, entityId: string, includeDeleted: boolean): Promise<ItemEntity | null> {
+  return m.getRepository(ItemEntity).findOne({ where: { entityId, ...(includeDeleted ? {} : { deleted: false }) } });
+}
+
+/** Products (deleted ones too) by EntityId, in no particular order. */
+export async function productsByIds(m: EntityManager, ids: readonly string[]): Promise<ProductEntity[]> {
+  return entitiesFromRows(m, ProductEntity, await m.query('SELECT * FROM product WHERE entity_id = ANY($1::bigint[])', [ids]));
+}
+
+/** Items of the products, in product, then item order. */
+export async function itemsOfProducts(m: EntityManager, productIds: readonly string[], includeDeleted: boolean): Promise<ItemEntity[]> {
+  return entitiesFromRows(m, ItemEntity, await m.query(
+    `SELECT * FROM item WHERE product_entity_id = ANY($1::bigint[]) ${includeDeleted ? '' : 'AND NOT deleted'}
+         ORDER BY product_entity_id, sort_order, entity_id`, [productIds]));
+}
+
+/** Live products, items and channel nodes (loadStatus). */
+export async function liveCounts(q: Queryable): Promise<{ products: number; items: number; nodes: number }> {
+  const [counts] = await q.query(`SELECT
+        (SELECT count(*) FROM product WHERE NOT deleted)::int AS products,
+        (SELECT count(*) FROM item WHERE NOT deleted)::int AS items,
+        (SELECT count(*) FROM channel_node WHERE NOT deleted)::int AS nodes`);
+  return counts;
+}
+
+/** Live products whose EntityId is not in `present`: how many, and the first `listed` ids. */
+export async function productsAbsentFrom(q: Queryable, present: string[], listed: number): Promise<{ count: number; ids: string[] }> {
+  const [row] = await q.query(
+    `SELECT count(*)::int AS count, (array_agg(entity_id ORDER BY entity_id))[1:$2] AS ids
+       FROM product WHERE NOT deleted AND entity_id <> ALL($1::bigint[])`,
+    [present, listed]);
+  return { count: row.count, ids: (row.ids ?? []).map(String) };
+}
