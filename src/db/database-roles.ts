@@ -30,9 +30,13 @@ export async function ensureRoles(superUrl: string, roles: { owner: string; runt
   const client = new Client({ connectionString: superUrl });
   await client.connect();
   try {
+    // Catalogue rows (a role, the database's ACL) that two processes update at once fail one of
+    // them with "tuple concurrently updated": processes starting together on one server take turns.
+    await client.query('BEGIN');
+    await client.query(`SELECT pg_advisory_xact_lock(hashtextextended('pim-accumulator: roles', 0))`);
     for (const role of [roles.owner, roles.runtime]) {
-      // CREATE ROLE has no IF NOT EXISTS; two processes starting together may race: the loser's
-      // duplicate_object error is the winner's role.
+      // CREATE ROLE has no IF NOT EXISTS; a process of an older version (without the lock) may
+      // race: the loser's duplicate_object error is the winner's role.
       await client.query(`DO $$ BEGIN
           IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = ${literal(role)}) THEN
             CREATE ROLE ${quoteIdent(role)} LOGIN PASSWORD ${literal(password(role))};
@@ -43,6 +47,7 @@ export async function ensureRoles(superUrl: string, roles: { owner: string; runt
     const { rows: [{ db }] } = await client.query<{ db: string }>('SELECT current_database() AS db');
     await client.query(`GRANT CREATE ON DATABASE ${quoteIdent(db)} TO ${quoteIdent(roles.owner)}`);
     for (const bu of units) await handOver(client, bu.schema, roles.owner);
+    await client.query('COMMIT');
   } finally {
     await client.end();
   }

@@ -190,15 +190,36 @@ async function startServer(programs: string, dataDir: string, port: number, flag
       throw new Error(`the embedded PostgreSQL stopped while starting (exit ${exited}); its log ${logPath} ends with:\n${tail}`);
     }
     const client = new Client({ connectionString: urlFor(port), connectionTimeoutMillis: 1000 });
+    let answered: string | null = null;
     try {
       await client.connect();
-      await client.end();
-      return child.pid!;
+      answered = (await client.query<{ data_directory: string }>('SHOW data_directory')).rows[0].data_directory;
     } catch {
+      // not up yet
+    } finally {
       await client.end().catch(() => undefined);
+    }
+    if (answered !== null) {
+      if (sameFolder(answered, dataDir)) return child.pid!;
+      // Another process's server bound the port between the check and this one's start, and
+      // answered in its place: using it would mean working in another checkout's database.
+      try {
+        process.kill(child.pid!, 'SIGINT');
+      } catch {
+        // already gone: it could not bind
+      }
+      throw new Error(`Address already in use: port ${port} is served by the PostgreSQL of ${answered}`);
     }
     if (Date.now() > deadline) throw new Error(`the embedded PostgreSQL did not accept connections within ${START_TIMEOUT_MS / 1000} s; see ${logPath}`);
     await sleep(100);
+  }
+}
+
+function sameFolder(a: string, b: string): boolean {
+  try {
+    return fs.realpathSync(a) === fs.realpathSync(b);
+  } catch {
+    return path.resolve(a) === path.resolve(b); // another user's folder this process cannot look into
   }
 }
 
