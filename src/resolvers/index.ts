@@ -5,8 +5,9 @@ import { ExportConfigResolver } from './export-config.resolver';
 import { ExportResolver } from './export.resolver';
 import { ChangesResolver, EntityHistoryResolver } from './history.resolver';
 import { LoadResolver } from './load.resolver';
+import { ParityResolver } from './parity.resolver';
 import { ItemResolver, ProductResolver } from './product.resolver';
 
 export const RESOLVERS = [EntityResolver, ResourceResolver, ProductResolver, ItemResolver, ChannelNodeResolver, LoadResolver,
   EntityHistoryResolver, ChangesResolver, AttributeDefinitionResolver,
-  ExportResolver, ExportConfigResolver] as const;
+  ExportResolver, ExportConfigResolver, ParityResolver] as const;

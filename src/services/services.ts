@@ -5,6 +5,10 @@ import { LoadScheduler } from '../loaders/load-scheduler';
 import { LoadWatchdog } from '../loaders/load-watchdog';
 import { Source } from '../loaders/source';
 import { ExportStore } from '../export/export-store';
+import { createS3Client } from '../loaders/s3-source';
+import { ParityRunService } from '../parity/parity-run.service';
+import type { AppConfig } from '../config/config';
+import { fileURLToPath } from 'node:url';
 import { Logger } from '../logger';
 import { AttributeDefinitionService } from './attribute-definition.service';
 import { ConfigFileService } from './config-file.service';
@@ -37,6 +41,8 @@ export interface Services {
   exportJobs: ExportJobService;
   exportConfig: ExportConfigService;
   configFile: ConfigFileService;
+  /** Comparisons of exports with legacy files (src/parity/). */
+  parity: ParityRunService;
 }
 
 /** What the export services need from the app: the store files go to, and how to wake the worker. */
@@ -46,6 +52,8 @@ export interface ExportWiring {
   /** EXPORT_MAX_QUEUED. */
   maxQueued: number;
   onQueued?: (bu: BusinessUnit) => void;
+  /** For parity runs reading files on S3 (made when first needed). */
+  s3: AppConfig['s3'];
 }
 
 export function createServices(
@@ -69,5 +77,8 @@ export function createServices(
     exportJobs: new ExportJobService(db, exports.store, exports.downloadUrlExpirySeconds, exports.onQueued, exports.maxQueued),
     exportConfig: new ExportConfigService(db),
     configFile: new ConfigFileService(db),
+    // API callers may name local files only inside a local export folder (see ParityRunService).
+    parity: new ParityRunService(db, () => createS3Client(exports.s3), log,
+      exports.store.url.startsWith('file:') ? [fileURLToPath(exports.store.url)] : []),
   };
 }
