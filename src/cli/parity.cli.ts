@@ -7,6 +7,10 @@ import { createS3Client } from '../loaders/s3-source';
 import { parseNormalizeOption, stepName } from '../parity/cell.normalizer';
 import { ParityRun, ParityRunService } from '../parity/parity-run.service';
 import { renderParityReport } from '../parity/parity-report.renderer';
+import { ParityProposeService } from '../parity/parity-propose.service';
+import { csvFile } from '../parity/csv-file.reader';
+import { delimiterOf, encodingOf } from '../parity/csv-dialect.detector';
+import { ConfigFileService } from '../services/config-file.service';
 import { parityRequest } from '../parity/parity-request.parser';
 import { ExitCode, cliCommand, runCli, selectBusinessUnits } from './cli-runtime';
 
@@ -73,6 +77,55 @@ function writeReport(file: string, run: ParityRun): void {
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   fs.writeFileSync(file, renderParityReport(run));
 }
+
+interface ProposeOpts {
+  bu: string; legacy: string; keyColumn: string; keyField: string; rowSource: string; name?: string; sample: string; minMatch: string;
+  legacyDelimiter?: string; legacyEncoding?: string; out?: string;
+}
+
+program.command('propose')
+  .description('Propose a template that reproduces a legacy file: for every legacy column, rank the sources that render it (attributes of the row '
+    + 'and of its parent product, locales, CVL key or value, the transformations the export knows) by the share of rows they match. '
+    + 'Prints the proposal as JSON; --out writes the BU\'s whole configuration with the proposed template in it, for `config import`.')
+  .requiredOption('--bu <code>', 'business unit code')
+  .requiredOption('--legacy <file>', 'the legacy file: a path, file:///abs/path or s3://bucket/key')
+  .requiredOption('--key-column <name>', 'the legacy column that identifies a row')
+  .requiredOption('--key-field <field>', 'the inRiver field that column equals, e.g. EntityId or ItemWatscoItemNo')
+  .option('--row-source <source>', 'ITEM or PRODUCT', 'ITEM')
+  .option('--name <file>', 'the proposed template\'s name (default: the legacy file\'s name)')
+  .option('--sample <rows>', 'legacy rows scored (the first ones)', '10000')
+  .option('--min-match <rate>', 'below this share of matching rows a column needs decorator data or a mapping', '0.9')
+  .option('--legacy-delimiter <char>', 'delimiter of the legacy file; detected when left out')
+  .option('--legacy-encoding <name>', 'encoding of the legacy file; detected when left out')
+  .option('--out <file>', 'write the configuration (current, with the proposed template added or replaced) there')
+  .action((o: ProposeOpts) => void runCli(async (config, log, scope) => {
+    const [bu] = selectBusinessUnits(config, [o.bu]);
+    const rowSource = o.rowSource.toUpperCase();
+    if (rowSource !== 'ITEM' && rowSource !== 'PRODUCT') throw badInput(`--row-source must be ITEM or PRODUCT, got ${o.rowSource}`);
+    const legacy = csvFile(o.legacy, () => createS3Client(config.s3));
+    const name = o.name ?? path.basename(legacy.uri.replace(/^s3:\/\/|^file:\/\//, ''));
+    const database = await connectDatabase(config, log, { poolSize: 2 });
+    scope.closeOnSignal(() => database.close());
+    try {
+      const proposal = await new ParityProposeService(database.db).propose(bu, legacy, {
+        keyColumn: o.keyColumn, keyField: o.keyField, rowSource, templateName: name, sampleRows: Number(o.sample), minMatchRate: Number(o.minMatch),
+        legacyDialect: {
+          ...(o.legacyDelimiter ? { delimiter: delimiterOf(o.legacyDelimiter) } : {}), ...(o.legacyEncoding ? { encoding: encodingOf(o.legacyEncoding) } : {}),
+        },
+      });
+      if (o.out) {
+        // A configuration file is the whole truth of each section it has: the proposal joins the current templates instead of replacing them all.
+        const current = await new ConfigFileService(database.db).exportConfig(bu);
+        const templates = [...(current.templates ?? []).filter((t) => t.name !== name), proposal.template];
+        fs.mkdirSync(path.dirname(path.resolve(o.out)), { recursive: true });
+        fs.writeFileSync(o.out, `${JSON.stringify({ ...current, templates }, null, 2)}\n`);
+      }
+      process.stdout.write(`${JSON.stringify({ businessUnit: bu.code, ...proposal, ...(o.out ? { written: path.resolve(o.out) } : {}) }, null, 2)}\n`);
+      return ExitCode.Ok;
+    } finally {
+      await database.close();
+    }
+  }));
 
 program.command('report')
   .description('Write the HTML report of a recorded parity run (to --out, or stdout).')
