@@ -90,9 +90,14 @@ export async function loadCsvTable(client: PoolClient, file: CsvFile, table: str
     delimiter: dialect.delimiter, quote: dialect.quote, relax_column_count: true, skip_empty_lines: true, from_line: dialect.header ? 2 : 1,
   });
   const width = header.length;
+  // Lines go out in chunks of ~256 KiB: one COPY message per row would cost more than the parsing.
+  let pending = '';
   const toCopy = new Transform({
     writableObjectMode: true,
     writableHighWaterMark: 1024,
+    flush(done) {
+      done(null, pending || undefined);
+    },
     transform(record: string[], _e, done) {
       rows++;
       if (record.length > width) longRows++;
@@ -105,7 +110,11 @@ export async function loadCsvTable(client: PoolClient, file: CsvFile, table: str
         line += `\t${copyText(cells[i])}`;
         if (normalizers[i]) line += `\t${copyText(normalized[i])}`;
       }
-      done(null, `${line}\n`);
+      pending += `${line}\n`;
+      if (pending.length < 256 * 1024) return done();
+      const chunk = pending;
+      pending = '';
+      done(null, chunk);
     },
   });
   try {
