@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import readline from 'node:readline';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Pool } from 'pg';
 import { startApp } from '../src/app';
 import { loadConfig } from '../src/config/config';
@@ -14,6 +15,7 @@ import { BusinessUnitLoader } from '../src/loaders/business-unit-loader';
 import { LocalSource } from '../src/loaders/source/local-source';
 import { createLogger } from '../src/logger';
 import { ExportJobService } from '../src/services/export-job.service';
+import { ParityRunService } from '../src/services/parity-run.service';
 import { encodeCursor } from '../src/services/pagination';
 import { ReplayService } from '../src/services/replay.service';
 import { PROJECT_ROOT, createBenchDatabase } from './bench-database';
@@ -33,6 +35,21 @@ const say = (m: string) => process.stdout.write(`${m}\n`);
 const mib = (b: number) => b / 1024 / 1024;
 
 interface Row { measure: string; value: string; baseline: string; ratio: number | null; target: string }
+
+/** A copy of a CSV file with CRLF line ends and every `every`-th data row's last cell changed, streamed; returns the cells changed. */
+async function writeLegacyCopy(from: string, to: string, every: number): Promise<number> {
+  const out = fs.createWriteStream(to);
+  let n = 0;
+  let changed = 0;
+  for await (const line of readline.createInterface({ input: fs.createReadStream(from), crlfDelay: Infinity })) {
+    const change = n > 0 && n % every === 0;
+    if (change) changed++;
+    if (!out.write(`${line}${change ? 'x' : ''}\r\n`)) await new Promise<void>((r) => out.once('drain', () => r()));
+    n++;
+  }
+  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  return changed;
+}
 
 async function main() {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'pim-bench-'));
@@ -127,6 +144,22 @@ async function main() {
     rows.push({ measure: `full export, all default files (${done.files.length} files, ${exportRows} rows)`, value: `${(exp.ms / 1000).toFixed(1)} s, ${(exportRows / (exp.ms / 1000)).toFixed(0)} rows/s`, baseline: `COPY … TO STDOUT WITH CSV of each file's query: ${(allCopyMs / 1000).toFixed(1)} s`, ratio: exp.ms / allCopyMs, target: '≤ 2x' });
     // One file alone, against COPY of hand-written SQL: narrow rows, where the per-row costs in Node weigh most.
     rows.push({ measure: 'items.csv alone (10 narrow columns)', value: `${(itemsMs / 1000).toFixed(2)} s`, baseline: `COPY … TO STDOUT WITH CSV: ${(itemsCopy.ms / 1000).toFixed(2)} s`, ratio: itemsMs / itemsCopy.ms, target: '(in the export)' });
+    // Parity: items.csv against a "legacy" copy of it of the same size (CRLF, every 1,000th row's last cell changed).
+    say('parity compare of items.csv …');
+    const itemsFile = fileURLToPath(done.files.find((f) => f.name === 'items.csv')!.uri);
+    const legacyItems = path.join(work, 'legacy-items.csv');
+    const changed = await writeLegacyCopy(itemsFile, legacyItems, 1000);
+    global.gc?.();
+    const parityRss = rssSampler();
+    const parity = await timed(() => new ParityRunService(bench.db, () => { throw new Error('no S3 in the bench'); }, log).run(bench.bu, {
+      legacy: legacyItems, export: { kind: 'FILE', uri: itemsFile }, requestedBy: 'bench',
+      options: { key: ['item_id'], normalize: {}, ignore: [], maxExamples: 5, legacyDialect: {}, exportDialect: {} },
+    }));
+    const parityPeak = parityRss.stop();
+    const paritySummary = parity.value.summary!;
+    if (paritySummary.differentCells !== changed) throw new Error(`parity: ${paritySummary.differentCells} differing cells found, ${changed} made`);
+    results.parity = { ms: parity.ms, itemsExportMs: itemsMs, peakRssMiB: mib(parityPeak), rows: paritySummary.legacy.rows, differentCells: changed };
+    rows.push({ measure: `parity compare, items.csv vs a legacy copy (${paritySummary.legacy.rows} rows)`, value: `${(parity.ms / 1000).toFixed(2)} s, peak RSS ${mib(parityPeak).toFixed(0)} MiB`, baseline: `exporting items.csv: ${(itemsMs / 1000).toFixed(2)} s`, ratio: parity.ms / itemsMs, target: '≤ 2x, < 512 MiB' });
     rows.push({ measure: 'peak RSS during load / export', value: `${mib(loadPeak).toFixed(0)} MiB / ${mib(exportPeak).toFixed(0)} MiB`, baseline: '', ratio: null, target: '< 512 MiB' });
 
     say('GraphQL …');

@@ -47,6 +47,7 @@ export async function startApp(config: AppConfig, log: Logger, options: { poll?:
     downloadUrlExpirySeconds: config.export.downloadUrlExpirySeconds,
     maxQueued: config.export.maxQueued,
     onQueued: () => exportWorker?.wake(),
+    s3: config.s3,
   }, folders, { stallSeconds: config.loader.stallSeconds, watchdog });
   let server: RunningServer;
   try {
@@ -68,6 +69,8 @@ export async function startApp(config: AppConfig, log: Logger, options: { poll?:
       await exportWorker?.stop();
       await scheduler.stop();
       await server.close();
+      // Parity runs started here record their outcome before the database closes.
+      await services.parity.close();
       await source.close?.();
       await exportStore.close();
       await database.close();

@@ -12,7 +12,8 @@ import { Logger, createLogger } from '../logger';
  * 0 done; 1 an unexpected error (database or S3 unreachable…: a retry may help); 2 the call is
  * wrong (bad option or configuration, unknown business unit, event or template, a refused request:
  * a retry will not help); 3 the work ran and failed or is blocked (a person must look);
- * 4 gave up waiting (--timeout).
+ * 4 gave up waiting (--timeout); for `parity compare`, which waits for nothing: the files differ
+ * (0 there means identical).
  */
 export enum ExitCode {
   Ok = 0,
@@ -20,6 +21,8 @@ export enum ExitCode {
   Usage = 2,
   Failed = 3,
   TimedOut = 4,
+  /** `parity compare`: the comparison ran and the files differ (no command has both this and a timeout). */
+  Different = 4,
 }
 
 /** A commander program whose usage errors (unknown option, missing argument) exit 2, help 0. */

@@ -35,6 +35,8 @@ export const RUNTIME_ACCESS: Readonly<Record<string, Access>> = {
   decorator_data: 'read-write',
   export_setting: 'read-write',
   export_job: 'no-delete',
+  // Parity runs: written when a comparison starts and when it ends, kept (src/parity/).
+  parity_run: 'no-delete',
   // Read by /readyz to see whether migrations are pending.
   schema_migration: 'read',
 };

@@ -68,6 +68,14 @@ export const EXPECTED_SIZES: Readonly<Record<string, number>> = {
   'LoadStatus.pendingFiles': 100,
   'LoadStatus.warnings': 2,
   'ReplayResult.filesToReplay': 100,
+  // Parity runs: a legacy file has tens of columns; examples are 5 per column unless asked for more (at most 100).
+  'ParitySummary.columns': 50,
+  'ParitySummary.key': 2,
+  'ParitySummary.columnsOnlyInLegacy': 5,
+  'ParitySummary.columnsOnlyInExport': 5,
+  'ParityColumn.normalization': 3,
+  'ParityColumn.examples': 5,
+  'ParityCellExample.key': 2,
   // JSON documents.
   'Product.attributes': 50,
   'Item.attributes': 50,
@@ -86,6 +94,9 @@ export const EXPECTED_SIZES: Readonly<Record<string, number>> = {
   // On average over all attributes: most have none, a CVL some dozens.
   'AttributeDefinition.allowedValues': 10,
   'AttributeDefinition.fieldsets': 5,
+  'ParityRun.options': 20,
+  // The whole summary: per column its counts and examples (50 columns × 5 examples × 4 values), and the row examples.
+  'ParitySummary.details': 1_500,
 };
 
 /** A connection's `nodes` is sized by the `first` of the field that returns the connection. */

@@ -5,6 +5,10 @@ import { LoadScheduler } from '../loaders/load-scheduler';
 import { LoadWatchdog } from '../loaders/load-watchdog';
 import { FolderCheck } from '../loaders/source/folder-check';
 import { Source } from '../loaders/source/source';
+import { createS3Client } from '../storage/s3-client';
+import { ParityRunService } from './parity-run.service';
+import type { AppConfig } from '../config/config';
+import { fileURLToPath } from 'node:url';
 import { Logger } from '../logger';
 import { AttributeDefinitionService } from './attribute-definition.service';
 import { ChannelNodeService } from './channel-node.service';
@@ -37,6 +41,8 @@ export interface Services {
   exportJobs: ExportJobService;
   exportSettings: ExportSettingsService;
   settingsFile: SettingsFileService;
+  /** Comparisons of exports with legacy files (src/parity/). */
+  parity: ParityRunService;
 }
 
 /** What the export services need from the app: the store files go to, and how to wake the worker. */
@@ -46,6 +52,8 @@ export interface ExportWiring {
   /** EXPORT_MAX_QUEUED. */
   maxQueued: number;
   onQueued?: (bu: BusinessUnit) => void;
+  /** For parity runs reading files on S3 (made when first needed). */
+  s3: AppConfig['s3'];
 }
 
 export function createServices(
@@ -69,5 +77,8 @@ export function createServices(
     exportJobs: new ExportJobService(db, exports.store, exports.downloadUrlExpirySeconds, exports.onQueued, exports.maxQueued),
     exportSettings: new ExportSettingsService(db),
     settingsFile: new SettingsFileService(db),
+    // API callers may name local files only inside a local export folder (see ParityRunService).
+    parity: new ParityRunService(db, () => createS3Client(exports.s3), log,
+      exports.store.url.startsWith('file:') ? [fileURLToPath(exports.store.url)] : []),
   };
 }

@@ -45,6 +45,13 @@ const ROOT_FIELD_CASES: Record<string, { query: string; role: 'reader' | 'operat
   deleteFieldMapping: { role: 'admin', query: 'mutation { deleteFieldMapping(businessUnit: "bak", id: "1") }' },
   upsertDecorator: { role: 'admin', query: 'mutation { upsertDecorator(businessUnit: "bak", input: { entityType: "Product", entityId: "1", decoratorType: "t" }) { id } }' },
   deleteDecorator: { role: 'admin', query: 'mutation { deleteDecorator(businessUnit: "bak", id: "1") }' },
+  // Parity runs show the compared files' cells: reads need the operator role too.
+  parityRun: { role: 'operator', query: '{ parityRun(businessUnit: "bak", id: "1") { id } }' },
+  parityRuns: { role: 'operator', query: '{ parityRuns(businessUnit: "bak") { totalCount } }' },
+  startParityRun: {
+    role: 'operator',
+    query: 'mutation { startParityRun(businessUnit: "bak", input: { legacyUri: "s3://legacy-files/items.csv", template: "items.csv", key: ["item_id"] }) { id } }',
+  },
 };
 
 describe('API keys, roles and business-unit scoping over HTTP', () => {
@@ -109,7 +116,7 @@ describe('API keys, roles and business-unit scoping over HTTP', () => {
     // Both ways, and how many: a new root field needs a case here (scoping is tested for every one, not for a
     // sample), a case whose field is gone (or no longer takes businessUnit) fails, and an empty list cannot pass.
     expect([...scoped].sort()).toEqual(Object.keys(ROOT_FIELD_CASES).sort());
-    expect(scoped).toHaveLength(25);
+    expect(scoped).toHaveLength(28);
     for (const name of scoped) {
       const { query } = ROOT_FIELD_CASES[name];
       const r = await s.gql(query, {}, KEYS.gemAdmin);

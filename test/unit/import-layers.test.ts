@@ -17,6 +17,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['db', 'storage'],
   ['repositories'],
   ['loaders', 'export'],
+  ['parity'],
   ['services'],
   ['dataloaders'],
   ['resolvers'],
