@@ -1,10 +1,10 @@
-import chromium from '@sparticuz/chromium';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import puppeteer, { Browser } from 'puppeteer-core';
+import type { Browser } from 'puppeteer-core';
 import { exportAndWait, fileByName, readLocal } from '../support/export-helpers';
+import { launchHeadlessBrowser } from '../support/headless-browser';
 import { PROJECT_ROOT, TestDatabase, createTestDatabase } from '../support/test-database';
 import { startTestServer } from '../support/test-server';
 
@@ -54,7 +54,7 @@ describe('the parity report in a headless browser', () => {
     expect(run.status).toBe('DIFFERENT');
     reportFile = path.join(dir, 'report.html');
     fs.writeFileSync(reportFile, run.reportHtml);
-    browser = await puppeteer.launch({ executablePath: await chromium.executablePath(), args: chromium.args, headless: true });
+    browser = await launchHeadlessBrowser();
   }, 180_000);
   afterAll(async () => {
     await browser?.close();
