@@ -1,3 +1,5 @@
+import chromium from '@sparticuz/chromium';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,20 +10,16 @@ import { PROJECT_ROOT } from './test-database';
  * A headless Chromium from the @sparticuz/chromium package (the browser ships inside the npm
  * package). The package unpacks it into os.tmpdir()/chromium and reuses whatever it finds there:
  * in a /tmp shared by several users it hands one user another's copy, which that user may not run
- * (seen: "spawn /tmp/chromium EACCES" as a normal user after root had run the tests). It unpacks
- * into a folder of this checkout and user instead; TMPDIR is put back at once, since the test
- * files of one jest worker share the process's environment.
+ * (seen: "spawn /tmp/chromium EACCES" as a normal user after root had run the tests). It is
+ * unpacked into a folder of this checkout and user instead, by a child process whose TMPDIR says
+ * so (jest gives test code a copy of the environment, which os.tmpdir() does not read).
  */
 export async function launchHeadlessBrowser(): Promise<Browser> {
   const dir = path.join(PROJECT_ROOT, 'node_modules', '.cache', `chromium-${os.userInfo().uid}`);
   fs.mkdirSync(dir, { recursive: true });
-  const previous = process.env.TMPDIR;
-  process.env.TMPDIR = dir;
-  try {
-    const { default: chromium } = await import('@sparticuz/chromium');
-    return await puppeteer.launch({ executablePath: await chromium.executablePath(), args: chromium.args, headless: true });
-  } finally {
-    if (previous === undefined) delete process.env.TMPDIR;
-    else process.env.TMPDIR = previous;
-  }
+  const executablePath = execFileSync(process.execPath,
+    ['-e', "const c = require('@sparticuz/chromium'); (c.default ?? c).executablePath().then((p) => process.stdout.write(p))"],
+    { cwd: PROJECT_ROOT, env: { ...process.env, TMPDIR: dir }, encoding: 'utf8' });
+  if (path.dirname(executablePath) !== dir) throw new Error(`the browser was unpacked to ${executablePath}, not into ${dir}`);
+  return puppeteer.launch({ executablePath, args: chromium.args, headless: true });
 }
