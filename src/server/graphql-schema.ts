@@ -34,7 +34,7 @@ function describeRoots(schema: GraphQLSchema): GraphQLSchema {
   }
   const mutation = schema.getMutationType();
   if (mutation) {
-    mutation.description = 'Changes. triggerLoad, requestReplay and requestExport need the operator role; '
+    mutation.description = 'Changes. triggerLoad, requestReplay, requestExport and startParityRun need the operator role; '
       + 'the configuration mutations (templates, field mappings, decorators) need admin.';
   }
   return schema;
