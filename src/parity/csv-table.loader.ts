@@ -8,6 +8,7 @@ import { badInput } from '../errors/domain-error';
 import { Cell, CellNormalizer } from './cell.normalizer';
 import { CsvDialect } from './csv-dialect.detector';
 import { CsvFile } from './csv-file.reader';
+import type { FileSide } from './parity.types';
 
 /** One column of a loaded file: its raw cells in `c<i>`, normalized ones in `n<i>` when it has steps. */
 export interface LoadedColumn {
@@ -18,19 +19,10 @@ export interface LoadedColumn {
   normalizer: CellNormalizer | null;
 }
 
-export interface LoadedFile {
+/** A file COPY'd into a temporary table: what the summary reports of it, and its columns there. */
+export interface LoadedFile extends Omit<FileSide, 'columns'> {
   table: string;
-  uri: string;
-  sha256: string;
-  bytes: number;
-  /** Data rows (the header not counted). */
-  rows: number;
-  /** Rows with more fields than the header (the extra fields are not compared). */
-  longRows: number;
-  /** Rows with fewer fields than the header (the missing cells are null: see the `empty` step). */
-  shortRows: number;
   columns: LoadedColumn[];
-  dialect: CsvDialect;
 }
 
 /** COPY's text format: backslash, tab and line breaks escaped; \N is null. */

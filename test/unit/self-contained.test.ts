@@ -22,9 +22,12 @@ function filesUnder(rel: string): string[] {
     .filter((f) => f !== SELF);
 }
 
+/** The folder beside the checkout that the product's specs live in, which a clone does not have. */
+const SPECS = 'shared';
+
 /**
- * Paths that leave the checkout for the folder the specs live in: `../shared`, `'..', 'shared'`
- * (path.join style, any number of '..'), or a file of that folder by its inner path.
+ * Paths that leave the checkout for the specs folder: `..` then SPECS (as one path or path.join
+ * style, any number of `..`), or a file of that folder by its inner path.
  */
 const OUTSIDE_READS: readonly RegExp[] = [
   /\.\.[\\/]+(?:\.\.[\\/]+)*shared\b/,
@@ -43,11 +46,11 @@ const SPEC_CITATION = /\bspec[\\/](?:input-format|loading-and-replay|csv-export)
 describe('the repository is self-contained', () => {
   it('recognises every form of a read outside the checkout (so the scan below can fail)', () => {
     const outside = [
-      "fs.readFileSync('../shared/spec/api-contract.graphql')",
-      "path.join(PROJECT_ROOT, '..', 'shared', 'spec', 'api-contract.graphql')",
-      'path.resolve(__dirname, "..", "..", "..", "shared")',
-      '"pretest": "cp ../../shared/spec/api-contract.graphql test/contract/"',
-      "path.join(specRoot, 'shared', 'spec', 'csv-export.md')",
+      `fs.readFileSync('../${SPECS}/spec/api-contract.graphql')`,
+      `path.join(PROJECT_ROOT, '..', '${SPECS}', 'spec', 'api-contract.graphql')`,
+      `path.resolve(__dirname, "..", "..", "..", "${SPECS}")`,
+      `"pretest": "cp ../../${SPECS}/spec/api-contract.graphql test/contract/"`,
+      `path.join(specRoot, '${SPECS}', 'spec', 'csv-export.md')`,
     ];
     for (const line of outside) expect(outsideReads(line)).toHaveLength(1);
     const inside = ["path.resolve(__dirname, '..', '..')", '// a shared pool of connections', "path.join(ROOT, 'test', 'contract')"];
