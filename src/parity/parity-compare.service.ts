@@ -52,44 +52,55 @@ export async function compareCsvFiles(client: PoolClient, legacy: CsvFile, expor
   const normalizersOf = (cols: string[]) => cols.map((c) => compileNormalizer(stepsFor(options.normalize, c)));
   const lf = await loadCsvTable(client, legacy, LEGACY, l.dialect, l.columns, options.key, normalizersOf(l.columns));
   const ef = await loadCsvTable(client, exported, EXPORT, e.dialect, e.columns, options.key, normalizersOf(e.columns));
+  // Every statement below reads whole tables once: hash joins and aggregates in memory, no indexes to build.
+  await client.query(`SET LOCAL work_mem = '256MB'`);
   for (const t of [LEGACY, EXPORT]) {
     await client.query(`UPDATE ${t} SET dup = true WHERE k IN (SELECT k FROM ${t} GROUP BY k HAVING count(*) > 1)`);
-    await client.query(`CREATE INDEX ON ${t} (k); CREATE INDEX ON ${t} (rn); ANALYZE ${t}`);
   }
   const n = options.maxExamples;
   const common = lf.columns.filter((c) => !options.ignore.includes(c.name) && ef.columns.some((x) => x.name === c.name));
   const pairs = common.map((c) => ({ name: c.name, l: c, e: ef.columns.find((x) => x.name === c.name)! }));
 
+  // One pass each: the totals ride on the example rows (windows over all rows, taken before LIMIT); no row, none at all.
   const onlyIn = async (a: string, b: string) => {
-    const cond = `FROM ${a} a WHERE NOT EXISTS (SELECT 1 FROM ${b} b WHERE b.k = a.k)`;
-    const [{ count }] = (await client.query(`SELECT count(*)::int AS count ${cond}`)).rows;
-    const examples: KeyExample[] = (await client.query(`SELECT a.k, a.rn::int AS rn ${cond} ORDER BY a.rn LIMIT $1`, [n])).rows
-      .map((r) => ({ key: parseKey(r.k), row: r.rn }));
-    return { count: count as number, examples };
+    const rows = (await client.query(`SELECT a.k, a.rn::int AS rn, count(*) OVER ()::int AS total
+      FROM ${a} a WHERE NOT EXISTS (SELECT 1 FROM ${b} b WHERE b.k = a.k) ORDER BY a.rn LIMIT greatest($1::int, 1)`, [n])).rows;
+    const examples: KeyExample[] = rows.slice(0, n).map((r) => ({ key: parseKey(r.k), row: r.rn }));
+    return { count: (rows[0]?.total as number | undefined) ?? 0, examples };
   };
   const duplicates = async (t: string): Promise<DuplicateKeys> => {
-    const [s] = (await client.query(`SELECT count(DISTINCT k)::int AS keys, count(*)::int AS rows FROM ${t} WHERE dup`)).rows;
-    const examples = (await client.query(
-      `SELECT k, min(rn)::int AS rn, count(*)::int AS count FROM ${t} WHERE dup GROUP BY k ORDER BY min(rn) LIMIT $1`, [n])).rows
-      .map((r) => ({ key: parseKey(r.k), row: r.rn, count: r.count }));
-    return { keys: s.keys, rows: s.rows, examples };
+    const rows = (await client.query(
+      `SELECT k, min(rn)::int AS rn, count(*)::int AS count, count(*) OVER ()::int AS keys, (sum(count(*)) OVER ())::int AS rows
+         FROM ${t} WHERE dup GROUP BY k ORDER BY min(rn) LIMIT greatest($1::int, 1)`, [n])).rows;
+    const examples = rows.slice(0, n).map((r) => ({ key: parseKey(r.k), row: r.rn, count: r.count }));
+    return { keys: rows[0]?.keys ?? 0, rows: rows[0]?.rows ?? 0, examples };
   };
 
   const joined = `FROM ${LEGACY} l JOIN ${EXPORT} e ON e.k = l.k AND NOT e.dup WHERE NOT l.dup`;
   const counts = (await client.query(`SELECT count(*)::int AS matched${pairs.map((p, i) =>
     `, count(*) FILTER (WHERE l.${p.l.compared} IS DISTINCT FROM e.${p.e.compared})::int AS d${i}`).join('')} ${joined}`)).rows[0];
   const matchedRows = counts.matched as number;
-  const columns: ColumnResult[] = [];
-  for (const [i, p] of pairs.entries()) {
-    const different = counts[`d${i}`] as number;
-    const examples = different === 0 || n === 0 ? [] : (await client.query(
-      `SELECT l.k, l.${p.l.raw} AS lv, e.${p.e.raw} AS ev ${joined} AND l.${p.l.compared} IS DISTINCT FROM e.${p.e.compared} ORDER BY l.rn LIMIT $1`,
-      [n])).rows.map((r) => ({ key: parseKey(r.k), legacy: r.lv as string | null, export: r.ev as string | null }));
-    columns.push({
-      name: p.name, normalization: stepsFor(options.normalize, p.name).map(stepName), equal: matchedRows - different, different,
-      matchRate: matchedRows ? (matchedRows - different) / matchedRows : null, examples,
-    });
+  const differing = pairs.map((p, i) => ({ ...p, i, different: counts[`d${i}`] as number })).filter((p) => p.different > 0);
+  // The first examples of every differing column in one pass: the differing rows in file order, each
+  // column's running count of differences beside them, kept while a count is within the limit.
+  const examples = new Map<number, ColumnResult['examples']>(differing.map((p) => [p.i, []]));
+  if (differing.length && n > 0) {
+    const diff = (p: typeof differing[number]) => `l.${p.l.compared} IS DISTINCT FROM e.${p.e.compared}`;
+    const rows = (await client.query(`SELECT * FROM (SELECT l.k${differing.map((p) => `, l.${p.l.raw} AS l${p.i}, e.${p.e.raw} AS e${p.i},
+        ${diff(p)} AS f${p.i}, count(*) FILTER (WHERE ${diff(p)}) OVER (ORDER BY l.rn ROWS UNBOUNDED PRECEDING) AS r${p.i}`).join('')}
+      ${joined} AND (${differing.map(diff).join(' OR ')})) x
+      WHERE ${differing.map((p) => `(f${p.i} AND r${p.i} <= $1)`).join(' OR ')}`, [n])).rows;
+    for (const r of rows) {
+      for (const p of differing) if (r[`f${p.i}`] && r[`r${p.i}`] <= n) examples.get(p.i)!.push({ key: parseKey(r.k), legacy: r[`l${p.i}`], export: r[`e${p.i}`] });
+    }
   }
+  const columns: ColumnResult[] = pairs.map((p, i) => {
+    const different = counts[`d${i}`] as number;
+    return {
+      name: p.name, normalization: stepsFor(options.normalize, p.name).map(stepName), equal: matchedRows - different, different,
+      matchRate: matchedRows ? (matchedRows - different) / matchedRows : null, examples: examples.get(i) ?? [],
+    };
+  });
   const rowsOnlyInLegacy = await onlyIn(LEGACY, EXPORT);
   const rowsOnlyInExport = await onlyIn(EXPORT, LEGACY);
   const duplicateKeys = { legacy: await duplicates(LEGACY), export: await duplicates(EXPORT) };

@@ -33,7 +33,7 @@ export function getJob(m: EntityManager, by: { id: string } | { idempotencyKey: 
 
 /** Jobs QUEUED or RUNNING, oldest first. */
 export function activeJobs(m: Queryable): Promise<{ id: string; status: string; templates: string[] | null }[]> {
-  return m.query(`SELECT id::text AS id, status, templates FROM export_job WHERE status IN ('QUEUED', 'RUNNING') ORDER BY id`);
+  return m.query(`SELECT id::text AS id, status, templates FROM export_job WHERE status IN ('QUEUED', 'RUNNING') ORDER BY export_job.id`);
 }
 
 /** A new QUEUED job; null when a job of the same idempotency key committed first (the unique index made this wait for it). */
@@ -56,7 +56,7 @@ export async function listJobs(m: EntityManager, afterKey: string | null, size: 
 
 /** RUNNING jobs no other transaction is looking at, locked until this one commits. */
 export function runningJobsForUpdate(m: Queryable): Promise<{ id: string; attempts: number }[]> {
-  return m.query(`SELECT id::text AS id, attempts FROM export_job WHERE status = 'RUNNING' ORDER BY id FOR UPDATE SKIP LOCKED`);
+  return m.query(`SELECT id::text AS id, attempts FROM export_job WHERE status = 'RUNNING' ORDER BY export_job.id FOR UPDATE SKIP LOCKED`);
 }
 
 /** Whether no worker holds the job (its lock is then held by this transaction until it ends). */
@@ -85,7 +85,7 @@ export async function failInterrupted(m: Queryable, id: string): Promise<void> {
  */
 export async function claimNextJob(conn: Queryable, bu: BusinessUnit, worker: string): Promise<ExportJobEntity | null> {
   const [next]: { id: string }[] = await conn.query(
-    `SELECT id::text AS id FROM export_job WHERE status = 'QUEUED' ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1`);
+    `SELECT id::text AS id FROM export_job WHERE status = 'QUEUED' ORDER BY export_job.id FOR UPDATE SKIP LOCKED LIMIT 1`);
   if (!next) return null;
   await conn.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [jobLockKey(bu, next.id)]);
   // Wrapped in a SELECT: TypeORM returns [rows, count] for a bare UPDATE … RETURNING.

@@ -1,3 +1,4 @@
+import { BusinessUnit } from '../config/business-unit';
 import { Queryable } from '../db/queryable';
 
 /** `parity_run`: the recorded comparisons of an export with a legacy file (src/services/parity-run.service.ts). */
@@ -21,9 +22,37 @@ export async function findParityRun(q: Queryable, id: string): Promise<ParityRun
 /** Newest first, `limit` rows below the id `afterKey` (null: from the newest), and how many there are in all. */
 export async function listParityRuns(q: Queryable, afterKey: string | null, limit: number): Promise<{ rows: ParityRunRow[]; total: number }> {
   const [{ total }] = await q.query('SELECT count(*)::int AS total FROM parity_run');
-  const rows: ParityRunRow[] = await q.query(`SELECT ${COLUMNS} FROM parity_run WHERE $1::bigint IS NULL OR id < $1::bigint ORDER BY id DESC LIMIT $2`,
+  const rows: ParityRunRow[] = await q.query(`SELECT ${COLUMNS} FROM parity_run WHERE $1::bigint IS NULL OR parity_run.id < $1::bigint ORDER BY parity_run.id DESC LIMIT $2`,
     [afterKey, limit]);
   return { rows, total: total as number };
+}
+
+/**
+ * The session lock a run's process holds on its own connection from the insert's commit to its
+ * outcome: a RUNNING run whose lock is free has lost its process.
+ */
+const runLockKey = (bu: BusinessUnit, id: string) => `pim-accumulator:parity:${bu.schema}:${id}`;
+
+export async function holdParityRun(conn: Queryable, bu: BusinessUnit, id: string): Promise<void> {
+  await conn.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [runLockKey(bu, id)]);
+}
+
+export async function releaseParityRun(conn: Queryable, bu: BusinessUnit, id: string): Promise<void> {
+  await conn.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [runLockKey(bu, id)]);
+}
+
+/** Marks FAILED the RUNNING runs whose process is gone (their lock is free); returns their ids. */
+export async function failOrphanedParityRuns(q: Queryable, bu: BusinessUnit): Promise<string[]> {
+  const rows: { id: string }[] = await q.query(
+    `SELECT id::text AS id FROM parity_run WHERE status = 'RUNNING' ORDER BY parity_run.id FOR UPDATE SKIP LOCKED`);
+  const failed: string[] = [];
+  for (const { id } of rows) {
+    const [{ free }] = await q.query('SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS free', [runLockKey(bu, id)]);
+    if (!free) continue;
+    await failParityRun(q, id, 'interrupted: the process running this comparison stopped before it ended; start the run again');
+    failed.push(id);
+  }
+  return failed;
 }
 
 export async function insertParityRun(q: Queryable, run: {

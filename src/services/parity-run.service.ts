@@ -12,7 +12,10 @@ import { LocalExportStore } from '../export/job/export-store';
 import { ExportJobEntity } from '../entities/export-job.entity';
 import { Logger } from '../logger';
 import { findJob } from '../repositories/export-job.repository';
-import { ParityRunRow, failParityRun, findParityRun, finishParityRun, insertParityRun, listParityRuns, setParityExport } from '../repositories/parity-run.repository';
+import {
+  ParityRunRow, failOrphanedParityRuns, failParityRun, findParityRun, finishParityRun, holdParityRun, insertParityRun, listParityRuns,
+  releaseParityRun, setParityExport,
+} from '../repositories/parity-run.repository';
 import { Page, checkPageSize, decodeCursor, toPage } from './pagination';
 import { stepName } from '../parity/cell.normalizer';
 import { CsvFile, csvFile } from '../parity/csv-file.reader';
@@ -63,8 +66,8 @@ export class ParityRunService {
    * run (FAILED, with its message) and thrown, so a command can tell a wrong call from an outage.
    */
   async run(bu: BusinessUnit, req: ParityRequest): Promise<ParityRun> {
-    const id = await this.insert(bu, req);
-    await this.execute(bu, id, req);
+    const { id, held } = await this.insert(bu, req);
+    await held(() => this.execute(bu, id, req));
     return (await this.get(bu, id))!;
   }
 
@@ -75,9 +78,9 @@ export class ParityRunService {
   async start(bu: BusinessUnit, req: ParityRequest): Promise<ParityRun> {
     this.checkApiLocation(req.legacy);
     if (req.export.kind === 'FILE') this.checkApiLocation(req.export.uri);
-    const id = await this.insert(bu, req);
+    const { id, held } = await this.insert(bu, req);
     // The outcome, a failure included, is recorded on the run (and logged): nobody awaits this.
-    const work = this.execute(bu, id, req).catch(() => undefined);
+    const work = held(() => this.execute(bu, id, req)).catch(() => undefined);
     this.running.add(work);
     void work.finally(() => this.running.delete(work));
     return (await this.get(bu, id))!;
@@ -90,7 +93,9 @@ export class ParityRunService {
 
   async get(bu: BusinessUnit, id: string): Promise<ParityRun | null> {
     if (!/^\d{1,18}$/.test(id)) return null;
-    const row = await this.db.withBu(bu, (m) => findParityRun(m, id), { readOnly: true });
+    const read = () => this.db.withBu(bu, (m) => findParityRun(m, id), { readOnly: true });
+    const row = await read();
+    if (row?.status === 'RUNNING' && (await this.failOrphaned(bu)).includes(id)) return toRun(bu, (await read())!);
     return row && toRun(bu, row);
   }
 
@@ -98,10 +103,17 @@ export class ParityRunService {
   async list(bu: BusinessUnit, first: number | null | undefined, after: string | null | undefined): Promise<Page<ParityRun>> {
     const size = checkPageSize(first, 20);
     const afterKey = decodeCursor(after);
-    return this.db.withBu(bu, async (m) => {
-      const { rows, total } = await listParityRuns(m, afterKey ?? null, size + 1);
-      return toPage(rows.map((r) => toRun(bu, r)), size, total, (r) => r.id);
-    }, { readOnly: true, isolation: 'REPEATABLE READ' });
+    const read = () => this.db.withBu(bu, (m) => listParityRuns(m, afterKey ?? null, size + 1), { readOnly: true, isolation: 'REPEATABLE READ' });
+    let { rows, total } = await read();
+    if (rows.some((r) => r.status === 'RUNNING') && (await this.failOrphaned(bu)).length) ({ rows, total } = await read());
+    return toPage(rows.map((r) => toRun(bu, r)), size, total, (r) => r.id);
+  }
+
+  /** Runs left RUNNING by a process that died (killed, its host gone) are failed when someone reads them. */
+  private async failOrphaned(bu: BusinessUnit): Promise<string[]> {
+    const ids = await this.db.withBu(bu, (m) => failOrphanedParityRuns(m, bu));
+    if (ids.length) this.log.warn({ bu: bu.code, parityRuns: ids }, 'parity runs interrupted (their process stopped); marked FAILED');
+    return ids;
   }
 
   async close(): Promise<void> {
@@ -125,17 +137,42 @@ export class ParityRunService {
     }
   }
 
-  private async insert(bu: BusinessUnit, req: ParityRequest): Promise<string> {
+  /**
+   * Records the run on a connection of its own that holds the run's lock from before the insert
+   * commits until `held`'s work has recorded the outcome (see failOrphanedParityRuns).
+   */
+  private async insert(bu: BusinessUnit, req: ParityRequest): Promise<{ id: string; held<T>(work: () => Promise<T>): Promise<T> }> {
     checkOptions(req.options);
     const legacy = csvFile(req.legacy, this.client);
     const side = req.export;
     if (side.kind === 'FILE') csvFile(side.uri, this.client);
     if (side.kind === 'JOB' && !/^\d{1,18}$/.test(side.jobId)) throw badInput(`export job id "${side.jobId}" is not a job id`);
     if (side.kind === 'TEMPLATE' && !side.template.trim()) throw badInput('name the template to render');
-    return this.db.withBu(bu, (m) => insertParityRun(m, {
-      requestedBy: req.requestedBy, legacyUri: legacy.uri, exportSource: side.kind, exportJobId: side.kind === 'JOB' ? side.jobId : null,
-      templateName: side.kind === 'TEMPLATE' ? side.template : null, options: storedOptions(req.options),
-    }));
+    const conn = this.db.dataSource.createQueryRunner();
+    try {
+      await conn.connect();
+      const id = await this.db.inBuTransaction(conn, bu, {}, async () => {
+        const inserted = await insertParityRun(conn, {
+          requestedBy: req.requestedBy, legacyUri: legacy.uri, exportSource: side.kind, exportJobId: side.kind === 'JOB' ? side.jobId : null,
+          templateName: side.kind === 'TEMPLATE' ? side.template : null, options: storedOptions(req.options),
+        });
+        await holdParityRun(conn, bu, inserted);
+        return inserted;
+      });
+      const held = async <T>(work: () => Promise<T>): Promise<T> => {
+        try {
+          return await work();
+        } finally {
+          // An unlock fails only when the connection broke, and its session (with the lock) ended with it.
+          await releaseParityRun(conn, bu, id).catch(() => undefined);
+          await conn.release();
+        }
+      };
+      return { id, held };
+    } catch (err) {
+      await conn.release();
+      throw err;
+    }
   }
 
   private async execute(bu: BusinessUnit, id: string, req: ParityRequest): Promise<void> {

@@ -71,6 +71,28 @@ describe('comparing an export with a legacy file', () => {
     expect(s.legacy.rows).toBe(4);
   });
 
+  it('keeps the first examples of each column in file order up to the limit, whatever the other columns differ in; none with a limit of 0', async () => {
+    // Rows 1..40: column a differs on every third row, b on rows 38 and 40 only, c never; rows come in a shuffled key order.
+    const keys = Array.from({ length: 40 }, (_, i) => ((i * 17) % 40) + 1);
+    const rowsOf = (side: 'l' | 'e') => keys.map((k) => `${k},${side === 'l' && k % 3 === 0 ? `a${k}x` : `a${k}`},${side === 'l' && (k === 38 || k === 40) ? 'old' : 'b'},c`);
+    const legacy = write('limit-legacy.csv', ['item_id,a,b,c', ...rowsOf('l')].join('\n') + '\n');
+    const exported = write('limit-export.csv', ['item_id,a,b,c', ...rowsOf('e').reverse(), '99,a,b,c', '98,a,b,c'].join('\n') + '\n');
+    const s = await compare(legacy, exported, { maxExamples: 3 });
+    const col = (name: string) => s.columns.find((c) => c.name === name)!;
+    // Examples follow the legacy file's order.
+    const aInOrder = keys.filter((k) => k % 3 === 0).slice(0, 3).map(String);
+    expect(col('a')).toMatchObject({ different: 13, equal: 27 });
+    expect(col('a').examples).toEqual(aInOrder.map((k) => ({ key: [k], legacy: `a${k}x`, export: `a${k}` })));
+    expect(col('b').examples.map((e) => e.key[0])).toEqual(keys.filter((k) => k === 38 || k === 40).map(String));
+    expect(col('c')).toMatchObject({ different: 0, examples: [] });
+    expect(s.rowsOnlyInExport).toEqual({ count: 2, examples: [{ key: ['99'], row: 41 }, { key: ['98'], row: 42 }] });
+
+    const none = await compare(legacy, exported, { maxExamples: 0 });
+    expect(none.columns.map((c) => [c.name, c.different, c.examples.length])).toEqual([['item_id', 0, 0], ['a', 13, 0], ['b', 2, 0], ['c', 0, 0]]);
+    expect(none.rowsOnlyInExport).toEqual({ count: 2, examples: [] });
+    expect(none.duplicateKeys.legacy).toEqual({ keys: 0, rows: 0, examples: [] });
+  });
+
   it('reports rows on one side only, duplicate keys, differing cells with examples and columns on one side only', async () => {
     const exported = write('export2.csv', EXPORT);
     const legacy = write('legacy2.csv', [

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { CliResult, buildCommands, runCommand, stdoutJson } from '../support/cli-process';
+import { execFileSync } from 'node:child_process';
+import { CliResult, buildCommands, runCommand, startCommand, stdoutJson } from '../support/cli-process';
 import { exportAndWait, fileByName, readLocal } from '../support/export-helpers';
 import { PROJECT_ROOT, TestDatabase, createTestDatabase } from '../support/test-database';
 import { errorCodes, startTestServer } from '../support/test-server';
@@ -167,5 +168,37 @@ describe('parity runs', () => {
       expectExit(await parity(['--legacy', legacySame, '--key', 'item_id']), 2);
       expectExit(await parity(['--legacy', legacySame, '--template', 'nope.csv', '--key', 'item_id']), 2);
     });
+
+    it('a run whose process dies stays RUNNING only while that process lives: read afterwards, it is FAILED as interrupted', async () => {
+      // A named pipe nobody writes to: the command records its run, then waits on the legacy file for ever.
+      const fifo = path.join(dir, 'legacy', 'never-written.csv');
+      execFileSync('mkfifo', [fifo]);
+      const cmd = startCommand(build.dir, 'parity', ['compare', '--bu', 'bak', '--legacy', fifo, '--template', 'items.csv', '--key', 'item_id'], env());
+      const runsNow = async () => (await s.gql('{ parityRuns(businessUnit: "bak", first: 1) { nodes { id status legacyUri error } } }', {}, OPERATOR)).body.data.parityRuns.nodes[0];
+      const deadline = Date.now() + 30_000;
+      let run = await runsNow();
+      while (!(run?.legacyUri.endsWith('never-written.csv') && run.status === 'RUNNING')) {
+        if (Date.now() > deadline) {
+          cmd.child.kill('SIGKILL');
+          throw new Error(`no RUNNING run of the pipe (newest: ${JSON.stringify(run)}); stderr: ${cmd.stderr()}`);
+        }
+        await new Promise((r) => setTimeout(r, 200));
+        run = await runsNow();
+      }
+      // Alive: reading it (list and one run) leaves it RUNNING.
+      const one = async () => (await s.gql('query($id: ID!) { parityRun(businessUnit: "bak", id: $id) { status error } }', { id: run.id }, OPERATOR)).body.data.parityRun;
+      await expect(one()).resolves.toEqual({ status: 'RUNNING', error: null });
+      cmd.child.kill('SIGKILL');
+      expect(await cmd.exited).toBe(null);
+      // The database notices the dropped connection (and its lock) within moments.
+      const until = Date.now() + 10_000;
+      let after = await one();
+      while (after.status === 'RUNNING' && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 100));
+        after = await one();
+      }
+      expect(after).toEqual({ status: 'FAILED', error: expect.stringMatching(/^interrupted: the process running this comparison stopped/) });
+      expect((await runsNow())).toMatchObject({ id: run.id, status: 'FAILED' });
+    }, 90_000);
   });
 });
