@@ -5,7 +5,7 @@ import { Database } from '../db/database';
 import { ChannelNodeEntity, EntityLinkEntity, ItemEntity, ProductEntity, ResourceEntity } from '../entities';
 import type { OwnerType } from '../entities/entity-types';
 import { nodesOfProducts } from '../repositories/channel-node.repository';
-import { itemsOfProducts, productsByIds } from '../repositories/product.repository';
+import { ProductWith, itemsOfProducts, productsByIds } from '../repositories/product.repository';
 import { rowsOfOwners } from '../repositories/resource-link.repository';
 import { ChannelNodeLoaders } from './channel-node-loaders';
 import { groupBy } from './group-by';
@@ -54,6 +54,14 @@ export class BuDataLoaders {
       const groups = groupBy(rows, (r) => r.memberOf);
       return ids.map((id) => (groups.get(id) ?? []).map((r) => r.node));
     });
+  }
+
+  /** A product read with its items or categories (findProduct's includes): its fields need no statement of their own. */
+  primeProduct(p: ProductWith): void {
+    const id = p.product.entityId;
+    this.productById.prime(id, p.product);
+    if (p.liveItems) this.liveItemsByProduct.prime(id, p.liveItems);
+    if (p.channelNodes) this.channelNodesByProduct.prime(id, p.channelNodes);
   }
 
   /** Rows of a nested table by owner (one index probe per owner: rowsOfOwners). */

@@ -18,3 +18,23 @@ export function entitiesFromRows<T extends ObjectLiteral>(m: EntityManager, targ
     return entity;
   });
 }
+
+const jsonSqlCache = new WeakMap<object, Map<string, string>>();
+
+/**
+ * A row of the entity's table as one JSON object (`json_build_object`) whose keys and values read
+ * back through entitiesFromRows as the row itself would: bigint columns as text, like the driver
+ * returns them (a JSON number would lose digits past 2^53), timestamps as ISO text.
+ * For nested reads that bring a parent and its children in one statement (json_agg of these).
+ */
+export function rowJsonSql<T extends ObjectLiteral>(m: EntityManager, target: EntityTarget<T>, alias: string): string {
+  const meta = m.connection.getMetadata(target);
+  let byAlias = jsonSqlCache.get(meta);
+  if (!byAlias) jsonSqlCache.set(meta, (byAlias = new Map()));
+  let sql = byAlias.get(alias);
+  if (!sql) {
+    sql = `json_build_object(${meta.columns.map((c) => `'${c.databaseName}', ${alias}.${c.databaseName}${c.type === 'bigint' ? '::text' : ''}`).join(', ')})`;
+    byAlias.set(alias, sql);
+  }
+  return sql;
+}

@@ -72,7 +72,7 @@ export async function nodesOfProducts(m: EntityManager, productIds: readonly str
     `SELECT cp.product_entity_id AS member_of, n.*
            FROM channel_node_product cp JOIN channel_node n ON n.entity_id = cp.channel_node_id AND NOT n.deleted
            WHERE cp.product_entity_id = ANY($1::bigint[])
-           ORDER BY cp.product_entity_id, cp.sort_order`, [productIds]);
+           ORDER BY cp.product_entity_id, cp.sort_order, cp.channel_node_id`, [productIds]);
   const nodes = entitiesFromRows(m, ChannelNodeEntity, raw);
   return raw.map((r, i) => ({ memberOf: String(r.member_of), node: nodes[i] }));
 }

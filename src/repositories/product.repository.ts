@@ -1,7 +1,7 @@
 import { EntityManager, SelectQueryBuilder } from 'typeorm';
-import { entitiesFromRows } from '../db/entity-rows';
+import { entitiesFromRows, rowJsonSql } from '../db/entity-rows';
 import { Queryable } from '../db/queryable';
-import { ItemEntity, ProductEntity } from '../entities';
+import { ChannelNodeEntity, ItemEntity, ProductEntity } from '../entities';
 import { badInput } from '../errors/domain-error';
 import { countOf, keysetRows } from './keyset-page';
 
@@ -82,13 +82,59 @@ function applyAttributeConditions<T extends object>(qb: SelectQueryBuilder<T>, a
   });
 }
 
-/** The product by EntityId or by ProductId (a reused ProductId: the live product first, then the lowest EntityId). */
-export async function findProduct(m: EntityManager, by: { entityId: string } | { productId: string }, includeDeleted: boolean): Promise<ProductEntity | null> {
+/** What a product read brings along in the same statement, when the request will show it. */
+export interface ProductIncludes { liveItems?: boolean; channelNodes?: boolean }
+
+/** A product's items and categories read with it (findProduct, childrenOfProducts). */
+export interface ProductChildren {
+  /** Its live items in delivered order, when asked (as itemsOfProducts reads them). */
+  liveItems?: ItemEntity[];
+  /** Its categories in its line's order, when asked (as nodesOfProducts reads them). */
+  channelNodes?: ChannelNodeEntity[];
+}
+
+export interface ProductWith extends ProductChildren { product: ProductEntity }
+
+/** Columns aggregating the children of the product whose id is `idSql`, as JSON arrays (with_items, with_nodes). */
+function childrenSql(m: EntityManager, idSql: string, include: ProductIncludes): string {
+  const items = include.liveItems ? `, (SELECT coalesce(json_agg(${rowJsonSql(m, ItemEntity, 'i')} ORDER BY i.sort_order, i.entity_id), '[]')
+      FROM item i WHERE i.product_entity_id = ${idSql} AND NOT i.deleted) AS with_items` : '';
+  const nodes = include.channelNodes ? `, (SELECT coalesce(json_agg(${rowJsonSql(m, ChannelNodeEntity, 'n')} ORDER BY cp.sort_order, cp.channel_node_id), '[]')
+      FROM channel_node_product cp JOIN channel_node n ON n.entity_id = cp.channel_node_id AND NOT n.deleted
+      WHERE cp.product_entity_id = ${idSql}) AS with_nodes` : '';
+  return items + nodes;
+}
+
+interface ChildrenColumns { with_items?: Record<string, unknown>[]; with_nodes?: Record<string, unknown>[] }
+
+function childrenOf(m: EntityManager, row: ChildrenColumns): ProductChildren {
+  return {
+    ...(row.with_items ? { liveItems: entitiesFromRows(m, ItemEntity, row.with_items) } : {}),
+    ...(row.with_nodes ? { channelNodes: entitiesFromRows(m, ChannelNodeEntity, row.with_nodes) } : {}),
+  };
+}
+
+/**
+ * The product by EntityId or by ProductId (a reused ProductId: the live product first, then the
+ * lowest EntityId), with its items and categories aggregated in the same statement when asked:
+ * one round trip instead of three for the most common request.
+ */
+export async function findProduct(m: EntityManager, by: { entityId: string } | { productId: string }, includeDeleted: boolean,
+  include: ProductIncludes = {}): Promise<ProductWith | null> {
   const byId = 'entityId' in by;
   const rows = await m.query(
-    `SELECT * FROM product WHERE ${byId ? 'entity_id = $1::bigint' : 'product_id = $1'} ${includeDeleted ? '' : 'AND NOT deleted'}
-         ORDER BY deleted, entity_id LIMIT 1`, [byId ? by.entityId : by.productId]);
-  return entitiesFromRows(m, ProductEntity, rows)[0] ?? null;
+    `SELECT p.*${childrenSql(m, 'p.entity_id', include)} FROM product p
+       WHERE ${byId ? 'p.entity_id = $1::bigint' : 'p.product_id = $1'} ${includeDeleted ? '' : 'AND NOT p.deleted'}
+       ORDER BY p.deleted, p.entity_id LIMIT 1`, [byId ? by.entityId : by.productId]);
+  return rows.length ? { product: entitiesFromRows(m, ProductEntity, rows)[0], ...childrenOf(m, rows[0]) } : null;
+}
+
+/** The items and categories of a page of products, in one statement (what their fields would read one DataLoader batch each). */
+export async function childrenOfProducts(m: EntityManager, ids: readonly string[], include: ProductIncludes): Promise<Map<string, ProductChildren>> {
+  if (!ids.length || !(include.liveItems || include.channelNodes)) return new Map();
+  const rows: (ChildrenColumns & { id: string })[] = await m.query(
+    `SELECT p.id::text AS id${childrenSql(m, 'p.id', include)} FROM unnest($1::bigint[]) AS p(id)`, [ids]);
+  return new Map(rows.map((r) => [r.id, childrenOf(m, r)]));
 }
 
 export interface KeysetPage { afterKey: string | null; size: number; countTotal: boolean }

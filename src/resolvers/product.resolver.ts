@@ -5,7 +5,7 @@ import { EntityLinkEntity, ResourceEntity } from '../entities';
 import type { OwnerType } from '../entities/entity-types';
 import { BusinessUnitArg } from './business-unit-arg.decorator';
 import { RequestContext } from './request-context';
-import { selectsField } from './selection';
+import { selectsField, selectsPath } from './selection';
 import { ChannelNodeType, ItemConnection, ItemType, ProductConnection, ProductType } from './types/catalog.type';
 import { EntityType, LinkDirection, LinkType, ResourceType } from './types/entity.type';
 import { ItemFilterInput, ProductFilterInput } from './types/filters.input';
@@ -30,13 +30,18 @@ export class ProductResolver {
   @Query(() => ProductType, { nullable: true, description: 'One product by inRiver EntityId or by its ProductId attribute (exactly one of the two).' })
   async product(
     @Ctx() ctx: RequestContext,
+    @Info() info: GraphQLResolveInfo,
     @BusinessUnitArg() bu: BusinessUnit,
     @Arg('entityId', () => ID, { nullable: true }) entityId?: string | null,
     @Arg('productId', () => String, { nullable: true }) productId?: string | null,
     @Arg('includeDeleted', () => Boolean, { nullable: true, defaultValue: false }) includeDeleted?: boolean | null,
   ): Promise<ProductType | null> {
-    const row = await ctx.services.products.getProduct(bu, { entityId, productId }, includeDeleted ?? false);
-    return row && ProductType.from(bu, row);
+    // Items and categories the query shows come in the product's own statement (one round trip).
+    const found = await ctx.services.products.getProduct(bu, { entityId, productId }, includeDeleted ?? false,
+      { liveItems: selectsField(info, 'items'), channelNodes: selectsField(info, 'channelNodes') });
+    if (!found) return null;
+    ctx.dataloaders.forBu(bu).primeProduct(found);
+    return ProductType.from(bu, found.product);
   }
 
   @Query(() => ProductConnection, { description: 'Products in EntityId order, filtered, cursor-paged (first ≤ 1000).' })
@@ -48,8 +53,15 @@ export class ProductResolver {
     @Arg('first', () => Int, { nullable: true, defaultValue: 100 }) first?: number | null,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ): Promise<ProductConnection> {
-    const page = await ctx.services.products.listProducts(bu, filter ?? {}, first, after, { countTotal: selectsField(info, 'totalCount') });
-    return connection(page, (r) => ProductType.from(bu, r));
+    const page = await ctx.services.products.listProducts(bu, filter ?? {}, first, after, {
+      countTotal: selectsField(info, 'totalCount'),
+      include: { liveItems: selectsPath(info, ['nodes', 'items']), channelNodes: selectsPath(info, ['nodes', 'channelNodes']) },
+    });
+    const loaders = ctx.dataloaders.forBu(bu);
+    return connection(page, (r) => {
+      loaders.primeProduct(r);
+      return ProductType.from(bu, r.product);
+    });
   }
 
   @FieldResolver(() => [ItemType], { description: "The product's items in delivered order." })

@@ -2,7 +2,9 @@ import { BusinessUnit } from '../config/business-unit';
 import { Database } from '../db/database';
 import { ItemEntity, ProductEntity } from '../entities';
 import { badInput } from '../errors/domain-error';
-import { AttributeCondition, ItemQuery, ProductQuery, findItem, findProduct, listItems, listProducts } from '../repositories/product.repository';
+import {
+  AttributeCondition, ItemQuery, ProductIncludes, ProductQuery, ProductWith, childrenOfProducts, findItem, findProduct, listItems, listProducts,
+} from '../repositories/product.repository';
 import { ListOptions, Page, checkPageSize, decodeCursor, parseEntityIds, toPage } from './pagination';
 
 /**
@@ -21,23 +23,37 @@ function checkAttributeConditions(conds: AttributeCondition[] | null | undefined
 export class ProductService {
   constructor(private readonly db: Database) {}
 
-  async getProduct(bu: BusinessUnit, by: { entityId?: string | null; productId?: string | null }, includeDeleted: boolean): Promise<ProductEntity | null> {
+  /** One product, with its live items and categories read in the same statement when `include` asks for them. */
+  async getProduct(bu: BusinessUnit, by: { entityId?: string | null; productId?: string | null }, includeDeleted: boolean,
+    include: ProductIncludes = {}): Promise<ProductWith | null> {
     if ((by.entityId == null) === (by.productId == null)) throw badInput('give exactly one of entityId and productId');
     const ids = by.entityId != null ? parseEntityIds([by.entityId], 'entityId') : null;
-    return this.db.withBu(bu, (m) => findProduct(m, ids ? { entityId: ids[0] } : { productId: by.productId! }, includeDeleted), { readOnly: true });
+    return this.db.withBu(bu, (m) => findProduct(m, ids ? { entityId: ids[0] } : { productId: by.productId! }, includeDeleted, include), { readOnly: true });
   }
 
+  /**
+   * A page of products, with the live items and categories of its products when `include` asks
+   * (one statement for the page's children). Several statements share one snapshot; a page that is
+   * one statement (no count, no attribute filter) needs no transaction.
+   */
   async listProducts(bu: BusinessUnit, filter: ProductQuery, first: number | null | undefined, after: string | null | undefined,
-    opts: ListOptions = {}): Promise<Page<ProductEntity>> {
+    opts: ListOptions & { include?: ProductIncludes } = {}): Promise<Page<ProductWith>> {
     const size = checkPageSize(first, 100);
     const afterKey = decodeCursor(after);
     const entityIds = parseEntityIds(filter.entityIds, 'filter.entityIds');
     const nodeId = filter.channelNodeId != null ? parseEntityIds([filter.channelNodeId], 'filter.channelNodeId')![0] : null;
     checkAttributeConditions(filter.attributeEquals);
-    return this.db.withBu(bu, async (m) => {
-      const { rows, totalCount } = await listProducts(m, { ...filter, entityIds, nodeId }, { afterKey, size, countTotal: opts.countTotal !== false });
-      return toPage(rows, size, totalCount, (r) => r.entityId);
-    }, { readOnly: true, isolation: 'REPEATABLE READ' });
+    const countTotal = opts.countTotal !== false;
+    const oneStatement = !countTotal && !filter.attributeEquals?.length;
+    const page = await this.db.withBu(bu, async (m) => {
+      const { rows, totalCount } = await listProducts(m, { ...filter, entityIds, nodeId }, { afterKey, size, countTotal });
+      const shown = rows.slice(0, size);
+      const children = oneStatement ? null : await childrenOfProducts(m, shown.map((r) => r.entityId), opts.include ?? {});
+      return { page: toPage(rows, size, totalCount, (r) => r.entityId), children };
+    }, oneStatement ? { readOnly: true } : { readOnly: true, isolation: 'REPEATABLE READ' });
+    const children = page.children
+      ?? await this.db.withBu(bu, (m) => childrenOfProducts(m, page.page.nodes.map((r) => r.entityId), opts.include ?? {}), { readOnly: true });
+    return { ...page.page, nodes: page.page.nodes.map((product) => ({ product, ...children.get(product.entityId) })) };
   }
 
   async listItems(bu: BusinessUnit, filter: ItemQuery, first: number | null | undefined, after: string | null | undefined,
