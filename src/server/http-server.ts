@@ -1,5 +1,5 @@
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
@@ -63,6 +63,9 @@ export async function startHttpServer(config: AppConfig, services: Services, log
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // Apollo's own landing page loads from a CDN; GraphiQL is served from /graphiql instead.
       ApolloServerPluginLandingPageDisabled(),
+      // No cache hints are served (answers change with every load): Apollo's cache control would
+      // otherwise hook every field of every answer (a list of 100 products is thousands of calls).
+      ApolloServerPluginCacheControlDisabled(),
       queryLimitsPlugin(schema, { budget }),
       internalErrorLogPlugin(log),
       graphqlMetricsPlugin(),
