@@ -1,4 +1,5 @@
 import { EntityManager, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import { entitiesFromRows } from '../db/entity-rows';
 
 /**
  * Rows a keyset page scans in key order before it switches to the GIN index (see keysetRows).
@@ -20,21 +21,35 @@ export const KEY_ORDER_WINDOW = 2000;
  */
 export async function keysetRows<T extends ObjectLiteral>(m: EntityManager, qb: SelectQueryBuilder<T>, opts: {
   alias: string; table: string; afterKey: string | null; size: number; containment: boolean;
-}): Promise<T[]> {
+  /** Columns computed per row of the page, in the page's statement (`page.` names its columns); read back by `withExtra`. */
+  extraSql?: string;
+}): Promise<{ rows: T[]; extra: Record<string, unknown>[] }> {
   const key = `${opts.alias}.entity_id`;
   const after = (q: SelectQueryBuilder<T>) => (opts.afterKey ? q.andWhere(`${key} > :afterKey`, { afterKey: opts.afterKey }) : q);
-  if (!opts.containment) return after(qb.clone()).orderBy(key, 'ASC').limit(opts.size + 1).getMany();
+  const fetch = (q: SelectQueryBuilder<T>) => rowsOf(m, q, opts.alias, opts.extraSql);
+  if (!opts.containment) return fetch(after(qb.clone()).orderBy(key, 'ASC').limit(opts.size + 1));
 
   const [edge]: { entity_id: string }[] = await m.query(
     `SELECT entity_id FROM ${opts.table} WHERE entity_id > $1 ORDER BY entity_id OFFSET $2 LIMIT 1`,
     [opts.afterKey ?? '-9223372036854775808', KEY_ORDER_WINDOW]);
   const windowed = after(qb.clone());
   if (edge) windowed.andWhere(`${key} <= :windowEnd`, { windowEnd: String(edge.entity_id) });
-  const rows = await windowed.orderBy(key, 'ASC').limit(opts.size + 1).getMany();
-  if (rows.length > opts.size || !edge) return rows;
-  const rest = await qb.clone().andWhere(`${key} > :windowEnd`, { windowEnd: String(edge.entity_id) })
-    .orderBy(`${key} + 0`, 'ASC').limit(opts.size + 1 - rows.length).getMany();
-  return rows.concat(rest);
+  const first = await fetch(windowed.orderBy(key, 'ASC').limit(opts.size + 1));
+  if (first.rows.length > opts.size || !edge) return first;
+  const rest = await fetch(qb.clone().andWhere(`${key} > :windowEnd`, { windowEnd: String(edge.entity_id) })
+    .orderBy(`${key} + 0`, 'ASC').limit(opts.size + 1 - first.rows.length));
+  return { rows: first.rows.concat(rest.rows), extra: first.extra.concat(rest.extra) };
+}
+
+/**
+ * The builder's rows as plain SQL hydrated by entitiesFromRows (its own result transformer cost
+ * more than the statement on a page of 100), with the extra columns computed over them.
+ */
+async function rowsOf<T extends ObjectLiteral>(m: EntityManager, qb: SelectQueryBuilder<T>, alias: string, extraSql?: string):
+  Promise<{ rows: T[]; extra: Record<string, unknown>[] }> {
+  const [sql, params] = qb.select(`${alias}.*`).getQueryAndParameters();
+  const raw: Record<string, unknown>[] = await m.query(extraSql ? `SELECT page.*${extraSql} FROM (${sql}) page ORDER BY page.entity_id` : sql, params);
+  return { rows: entitiesFromRows(m, qb.expressionMap.mainAlias!.target, raw) as T[], extra: raw };
 }
 
 /** count(*) of a query builder's rows (TypeORM's getCount counts DISTINCT keys: a needless sort). */

@@ -85,7 +85,7 @@ function applyAttributeConditions<T extends object>(qb: SelectQueryBuilder<T>, a
 /** What a product read brings along in the same statement, when the request will show it. */
 export interface ProductIncludes { liveItems?: boolean; channelNodes?: boolean }
 
-/** A product's items and categories read with it (findProduct, childrenOfProducts). */
+/** A product's items and categories read with it (findProduct, listProducts). */
 export interface ProductChildren {
   /** Its live items in delivered order, when asked (as itemsOfProducts reads them). */
   liveItems?: ItemEntity[];
@@ -129,19 +129,14 @@ export async function findProduct(m: EntityManager, by: { entityId: string } | {
   return rows.length ? { product: entitiesFromRows(m, ProductEntity, rows)[0], ...childrenOf(m, rows[0]) } : null;
 }
 
-/** The items and categories of a page of products, in one statement (what their fields would read one DataLoader batch each). */
-export async function childrenOfProducts(m: EntityManager, ids: readonly string[], include: ProductIncludes): Promise<Map<string, ProductChildren>> {
-  if (!ids.length || !(include.liveItems || include.channelNodes)) return new Map();
-  const rows: (ChildrenColumns & { id: string })[] = await m.query(
-    `SELECT p.id::text AS id${childrenSql(m, 'p.id', include)} FROM unnest($1::bigint[]) AS p(id)`, [ids]);
-  return new Map(rows.map((r) => [r.id, childrenOf(m, r)]));
-}
-
 export interface KeysetPage { afterKey: string | null; size: number; countTotal: boolean }
 
-/** Products matching the (checked) filter in EntityId order after `afterKey`, `size + 1` of them; totalCount NaN unless asked. */
-export async function listProducts(m: EntityManager, filter: ProductQuery & { entityIds: string[] | null; nodeId: string | null }, page: KeysetPage):
-  Promise<{ rows: ProductEntity[]; totalCount: number }> {
+/**
+ * Products matching the (checked) filter in EntityId order after `afterKey`, `size + 1` of them, with
+ * their items and categories in the same statement when `include` asks; totalCount NaN unless asked.
+ */
+export async function listProducts(m: EntityManager, filter: ProductQuery & { entityIds: string[] | null; nodeId: string | null }, page: KeysetPage,
+  include: ProductIncludes = {}): Promise<{ rows: ProductEntity[]; children: Map<string, ProductChildren>; totalCount: number }> {
   const qb = m.getRepository(ProductEntity).createQueryBuilder('p');
   if (!filter.includeDeleted) qb.andWhere('NOT p.deleted');
   if (filter.entityIds) qb.andWhere('p.entity_id = ANY(CAST(:entityIds AS bigint[]))', { entityIds: filter.entityIds });
@@ -158,8 +153,11 @@ export async function listProducts(m: EntityManager, filter: ProductQuery & { en
   }
   applyAttributeConditions(qb, 'p', filter.attributeEquals);
   const totalCount = page.countTotal ? await countOf(qb) : Number.NaN;
-  const rows = await keysetRows(m, qb, { alias: 'p', table: 'product', afterKey: page.afterKey, size: page.size, containment: !!filter.attributeEquals?.length });
-  return { rows, totalCount };
+  const { rows, extra } = await keysetRows(m, qb, {
+    alias: 'p', table: 'product', afterKey: page.afterKey, size: page.size, containment: !!filter.attributeEquals?.length,
+    extraSql: childrenSql(m, 'page.entity_id', include),
+  });
+  return { rows, children: new Map(rows.map((r, i) => [r.entityId, childrenOf(m, extra[i])])), totalCount };
 }
 
 /** Items matching the (checked) filter in EntityId order after `afterKey`, `size + 1` of them; totalCount NaN unless asked. */
@@ -172,7 +170,7 @@ export async function listItems(m: EntityManager, filter: ItemQuery & { entityId
   if (filter.updatedSince) qb.andWhere('i.updated_at >= :since', { since: filter.updatedSince });
   applyAttributeConditions(qb, 'i', filter.attributeEquals);
   const totalCount = page.countTotal ? await countOf(qb) : Number.NaN;
-  const rows = await keysetRows(m, qb, { alias: 'i', table: 'item', afterKey: page.afterKey, size: page.size, containment: !!filter.attributeEquals?.length });
+  const { rows } = await keysetRows(m, qb, { alias: 'i', table: 'item', afterKey: page.afterKey, size: page.size, containment: !!filter.attributeEquals?.length });
   return { rows, totalCount };
 }
 

@@ -3,7 +3,7 @@ import { Database } from '../db/database';
 import { ItemEntity, ProductEntity } from '../entities';
 import { badInput } from '../errors/domain-error';
 import {
-  AttributeCondition, ItemQuery, ProductIncludes, ProductQuery, ProductWith, childrenOfProducts, findItem, findProduct, listItems, listProducts,
+  AttributeCondition, ItemQuery, ProductIncludes, ProductQuery, ProductWith, findItem, findProduct, listItems, listProducts,
 } from '../repositories/product.repository';
 import { ListOptions, Page, checkPageSize, decodeCursor, parseEntityIds, toPage } from './pagination';
 
@@ -31,11 +31,7 @@ export class ProductService {
     return this.db.withBu(bu, (m) => findProduct(m, ids ? { entityId: ids[0] } : { productId: by.productId! }, includeDeleted, include), { readOnly: true });
   }
 
-  /**
-   * A page of products, with the live items and categories of its products when `include` asks
-   * (one statement for the page's children). Several statements share one snapshot; a page that is
-   * one statement (no count, no attribute filter) needs no transaction.
-   */
+  /** A page of products, with the live items and categories of its products in the page's statement when `include` asks. */
   async listProducts(bu: BusinessUnit, filter: ProductQuery, first: number | null | undefined, after: string | null | undefined,
     opts: ListOptions & { include?: ProductIncludes } = {}): Promise<Page<ProductWith>> {
     const size = checkPageSize(first, 100);
@@ -44,16 +40,13 @@ export class ProductService {
     const nodeId = filter.channelNodeId != null ? parseEntityIds([filter.channelNodeId], 'filter.channelNodeId')![0] : null;
     checkAttributeConditions(filter.attributeEquals);
     const countTotal = opts.countTotal !== false;
+    // A count and the page, or the two steps of an attribute filter's page, share one snapshot; one statement needs no transaction.
     const oneStatement = !countTotal && !filter.attributeEquals?.length;
-    const page = await this.db.withBu(bu, async (m) => {
-      const { rows, totalCount } = await listProducts(m, { ...filter, entityIds, nodeId }, { afterKey, size, countTotal });
-      const shown = rows.slice(0, size);
-      const children = oneStatement ? null : await childrenOfProducts(m, shown.map((r) => r.entityId), opts.include ?? {});
-      return { page: toPage(rows, size, totalCount, (r) => r.entityId), children };
+    return this.db.withBu(bu, async (m) => {
+      const { rows, children, totalCount } = await listProducts(m, { ...filter, entityIds, nodeId }, { afterKey, size, countTotal }, opts.include);
+      const page = toPage(rows, size, totalCount, (r) => r.entityId);
+      return { ...page, nodes: page.nodes.map((product) => ({ product, ...children.get(product.entityId) })) };
     }, oneStatement ? { readOnly: true } : { readOnly: true, isolation: 'REPEATABLE READ' });
-    const children = page.children
-      ?? await this.db.withBu(bu, (m) => childrenOfProducts(m, page.page.nodes.map((r) => r.entityId), opts.include ?? {}), { readOnly: true });
-    return { ...page.page, nodes: page.page.nodes.map((product) => ({ product, ...children.get(product.entityId) })) };
   }
 
   async listItems(bu: BusinessUnit, filter: ItemQuery, first: number | null | undefined, after: string | null | undefined,

@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
-import pino from 'pino';
 import { TempBucket, productLine } from '../support/bucket-factory';
 import { TestDatabase, createTestDatabase } from '../support/test-database';
 import { errorCodes, startTestServer } from '../support/test-server';
+import { createLogger } from '../../src/logger';
 
 const KEY = 'limits-reader-key';
 
@@ -16,7 +16,7 @@ describe('query limits and error codes over HTTP', () => {
     bucket.product('BAK', 'ecommerce_20260401000000_001.jsonl', [productLine({ id: 1, items: [{ id: 11 }] })]);
     t = await createTestDatabase(['bak']);
     const sink = new Writable({ write(chunk, _enc, done) { logLines.push(JSON.parse(String(chunk))); done(); } });
-    s = await startTestServer(t, { bucketDir: bucket.root, apiKeys: `${KEY}:reader`, log: pino({ level: 'error' }, sink) });
+    s = await startTestServer(t, { bucketDir: bucket.root, apiKeys: `${KEY}:reader`, log: createLogger('error', sink) });
     await expect(s.load('bak')).resolves.toMatchObject({ status: 'done' });
   });
   afterAll(async () => {
