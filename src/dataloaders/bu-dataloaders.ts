@@ -4,8 +4,7 @@ import { BusinessUnit } from '../config/business-unit';
 import { Database } from '../db/database';
 import { ChannelNodeEntity, EntityLinkEntity, ItemEntity, ProductEntity, ResourceEntity } from '../entities';
 import type { OwnerType } from '../entities/entity-types';
-import { nodesOfProducts } from '../repositories/channel-node.repository';
-import { ProductWith, itemsOfProducts, productsByIds } from '../repositories/product.repository';
+import { ProductChildren, ProductIncludes, ProductWith, childrenOfProducts, productsByIds } from '../repositories/product.repository';
 import { rowsOfOwners } from '../repositories/resource-link.repository';
 import { ChannelNodeLoaders } from './channel-node-loaders';
 import { groupBy } from './group-by';
@@ -39,21 +38,16 @@ export class BuDataLoaders {
       const byId = new Map(rows.map((r) => [r.entityId, r]));
       return ids.map((id) => byId.get(id) ?? null);
     });
-    const itemsBy = (includeDeleted: boolean) => new DataLoader<string, ItemEntity[]>(async (ids) => {
-      const rows = await this.read((m) => itemsOfProducts(m, ids, includeDeleted));
-      const groups = groupBy(rows, (r) => r.productEntityId);
-      return ids.map((id) => groups.get(id) ?? []);
+    // The same children, by the same SQL, as a product or a page reads them in its own statement (primeProduct).
+    const childrenBy = <K extends keyof ProductChildren>(kind: K) => new DataLoader<string, NonNullable<ProductChildren[K]>>(async (ids) => {
+      const children = await this.read((m) => childrenOfProducts(m, ids, { [kind]: true } as ProductIncludes));
+      return ids.map((id) => children.get(id)?.[kind] ?? []);
     });
-    this.liveItemsByProduct = itemsBy(false);
-    this.allItemsByProduct = itemsBy(true);
+    this.liveItemsByProduct = childrenBy('liveItems');
+    this.allItemsByProduct = childrenBy('allItems');
     this.resourcesByOwner = new DataLoader(this.ownedBy(ResourceEntity, 'resource', ['sort_order']), { cacheKeyFn: ownerKey });
     this.linksByOwner = new DataLoader(this.ownedBy(EntityLinkEntity, 'entity_link', ['direction', 'sort_order']), { cacheKeyFn: ownerKey });
-    this.channelNodesByProduct = new DataLoader(async (ids) => {
-      // One row per (product, node): a node shared by several products appears once for each.
-      const rows = await this.read((m) => nodesOfProducts(m, ids));
-      const groups = groupBy(rows, (r) => r.memberOf);
-      return ids.map((id) => (groups.get(id) ?? []).map((r) => r.node));
-    });
+    this.channelNodesByProduct = childrenBy('channelNodes');
   }
 
   /** A product read with its items or categories (findProduct's includes): its fields need no statement of their own. */

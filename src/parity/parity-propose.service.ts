@@ -1,4 +1,3 @@
-import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -15,6 +14,7 @@ import { CsvDialect, DialectHint, detectDialect } from './csv-dialect.detector';
 import { CsvFile } from './csv-file.reader';
 import { loadCsvTable } from './csv-table.loader';
 import { Candidate, ProposeRowSource, buildCandidates } from './propose-candidate.builder';
+import { pgClientOf } from '../db/queryable';
 
 export interface ProposeOptions {
   /** The legacy column that identifies a row … */
@@ -95,7 +95,7 @@ export class ParityProposeService {
     if (!columns.includes(o.keyColumn)) throw badInput(`the legacy file has no column ${o.keyColumn}; its columns: ${columns.join(', ')}`);
     return this.db.withBu(bu, async (m) => {
       const runner = m.queryRunner as QueryRunner;
-      const client = (await runner.connect()) as PoolClient;
+      const client = await pgClientOf(runner);
       const loaded = await loadCsvTable(client, legacy, LEGACY, dialect, columns, [o.keyColumn], columns.map(() => null));
       await client.query(`DELETE FROM ${LEGACY} WHERE rn > $1`, [o.sampleRows]);
       await client.query(`UPDATE ${LEGACY} SET dup = true WHERE k IN (SELECT k FROM ${LEGACY} GROUP BY k HAVING count(*) > 1)`);

@@ -66,17 +66,6 @@ export async function childrenOf(m: EntityManager, parentIds: readonly string[])
   return raw.map((r, i) => ({ parentId: String(r.parent_id), node: nodes[i] }));
 }
 
-/** Live nodes of the products, one row per (product, node), in each product's order (membership from the product side). */
-export async function nodesOfProducts(m: EntityManager, productIds: readonly string[]): Promise<{ memberOf: string; node: ChannelNodeEntity }[]> {
-  const raw: { member_of: string }[] = await m.query(
-    `SELECT cp.product_entity_id AS member_of, n.*
-           FROM channel_node_product cp JOIN channel_node n ON n.entity_id = cp.channel_node_id AND NOT n.deleted
-           WHERE cp.product_entity_id = ANY($1::bigint[])
-           ORDER BY cp.product_entity_id, cp.sort_order, cp.channel_node_id`, [productIds]);
-  const nodes = entitiesFromRows(m, ChannelNodeEntity, raw);
-  return raw.map((r, i) => ({ memberOf: String(r.member_of), node: nodes[i] }));
-}
-
 /** Up to `limit` live products of each node after `afterKey`, in EntityId order. */
 export async function productsOfNodes(m: EntityManager, nodeIds: readonly string[], afterKey: string, limit: number):
   Promise<{ nodeId: string; product: ProductEntity }[]> {

@@ -82,36 +82,52 @@ function applyAttributeConditions<T extends object>(qb: SelectQueryBuilder<T>, a
   });
 }
 
-/** What a product read brings along in the same statement, when the request will show it. */
-export interface ProductIncludes { liveItems?: boolean; channelNodes?: boolean }
+/** The children a product read brings along in the same statement, when the request will show them. */
+export interface ProductIncludes { liveItems?: boolean; allItems?: boolean; channelNodes?: boolean }
 
-/** A product's items and categories read with it (findProduct, listProducts). */
+/**
+ * A product's items and categories: read with it (findProduct, listProducts) or for a batch of
+ * products (childrenOfProducts, the DataLoaders): one SQL text for all of them, so the order and
+ * the filters of a product's children are written once.
+ */
 export interface ProductChildren {
-  /** Its live items in delivered order, when asked (as itemsOfProducts reads them). */
+  /** Its live items in delivered order. */
   liveItems?: ItemEntity[];
-  /** Its categories in its line's order, when asked (as nodesOfProducts reads them). */
+  /** Its items, deleted ones too, in delivered order. */
+  allItems?: ItemEntity[];
+  /** Its live categories in its line's order (membership from the product side). */
   channelNodes?: ChannelNodeEntity[];
 }
 
 export interface ProductWith extends ProductChildren { product: ProductEntity }
 
-/** Columns aggregating the children of the product whose id is `idSql`, as JSON arrays (with_items, with_nodes). */
+/** Columns aggregating the children of the product whose id is `idSql`, each a JSON array of rows. */
 function childrenSql(m: EntityManager, idSql: string, include: ProductIncludes): string {
-  const items = include.liveItems ? `, (SELECT coalesce(json_agg(${rowJsonSql(m, ItemEntity, 'i')} ORDER BY i.sort_order, i.entity_id), '[]')
-      FROM item i WHERE i.product_entity_id = ${idSql} AND NOT i.deleted) AS with_items` : '';
-  const nodes = include.channelNodes ? `, (SELECT coalesce(json_agg(${rowJsonSql(m, ChannelNodeEntity, 'n')} ORDER BY cp.sort_order, cp.channel_node_id), '[]')
+  const items = (live: boolean, column: string) => `, (SELECT coalesce(json_agg(${rowJsonSql(m, ItemEntity, 'i')} ORDER BY i.sort_order, i.entity_id), '[]')
+      FROM item i WHERE i.product_entity_id = ${idSql}${live ? ' AND NOT i.deleted' : ''}) AS ${column}`;
+  const nodes = `, (SELECT coalesce(json_agg(${rowJsonSql(m, ChannelNodeEntity, 'n')} ORDER BY cp.sort_order, cp.channel_node_id), '[]')
       FROM channel_node_product cp JOIN channel_node n ON n.entity_id = cp.channel_node_id AND NOT n.deleted
-      WHERE cp.product_entity_id = ${idSql}) AS with_nodes` : '';
-  return items + nodes;
+      WHERE cp.product_entity_id = ${idSql}) AS with_nodes`;
+  return (include.liveItems ? items(true, 'with_items') : '') + (include.allItems ? items(false, 'with_all_items') : '')
+    + (include.channelNodes ? nodes : '');
 }
 
-interface ChildrenColumns { with_items?: Record<string, unknown>[]; with_nodes?: Record<string, unknown>[] }
+type JsonRows = Record<string, unknown>[];
+interface ChildrenColumns { with_items?: JsonRows; with_all_items?: JsonRows; with_nodes?: JsonRows }
 
 function childrenOf(m: EntityManager, row: ChildrenColumns): ProductChildren {
   return {
     ...(row.with_items ? { liveItems: entitiesFromRows(m, ItemEntity, row.with_items) } : {}),
+    ...(row.with_all_items ? { allItems: entitiesFromRows(m, ItemEntity, row.with_all_items) } : {}),
     ...(row.with_nodes ? { channelNodes: entitiesFromRows(m, ChannelNodeEntity, row.with_nodes) } : {}),
   };
+}
+
+/** The children of a batch of products (the DataLoaders' batches), by product id. */
+export async function childrenOfProducts(m: EntityManager, ids: readonly string[], include: ProductIncludes): Promise<Map<string, ProductChildren>> {
+  const rows: (ChildrenColumns & { id: string })[] = await m.query(
+    `SELECT p.id::text AS id${childrenSql(m, 'p.id', include)} FROM unnest($1::bigint[]) AS p(id)`, [ids]);
+  return new Map(rows.map((r) => [r.id, childrenOf(m, r)]));
 }
 
 /**
@@ -181,13 +197,6 @@ export function findItem(m: EntityManager, entityId: string, includeDeleted: boo
 /** Products (deleted ones too) by EntityId, in no particular order. */
 export async function productsByIds(m: EntityManager, ids: readonly string[]): Promise<ProductEntity[]> {
   return entitiesFromRows(m, ProductEntity, await m.query('SELECT * FROM product WHERE entity_id = ANY($1::bigint[])', [ids]));
-}
-
-/** Items of the products, in product, then item order. */
-export async function itemsOfProducts(m: EntityManager, productIds: readonly string[], includeDeleted: boolean): Promise<ItemEntity[]> {
-  return entitiesFromRows(m, ItemEntity, await m.query(
-    `SELECT * FROM item WHERE product_entity_id = ANY($1::bigint[]) ${includeDeleted ? '' : 'AND NOT deleted'}
-         ORDER BY product_entity_id, sort_order, entity_id`, [productIds]));
 }
 
 /** Live products, items and channel nodes (loadStatus). */

@@ -3,7 +3,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { PoolClient } from 'pg';
 import { BusinessUnit } from '../config/business-unit';
 import { Database } from '../db/database';
 import { DomainError, ErrorCode, badInput, notFound } from '../errors/domain-error';
@@ -21,6 +20,7 @@ import { stepName } from '../parity/cell.normalizer';
 import { CsvFile, csvFile } from '../parity/csv-file.reader';
 import { checkOptions, compareCsvFiles } from '../parity/parity-compare.service';
 import { CompareOptions, ExportSide, ExportSourceKind, ParityRequest, ParityRun, ParityRunStatus, ParitySummary } from '../parity/parity.types';
+import { pgClientOf } from '../db/queryable';
 
 const toRun = (bu: BusinessUnit, r: ParityRunRow): ParityRun => ({
   id: r.id, businessUnit: bu.code, status: r.status as ParityRunStatus, requestedBy: r.requested_by, startedAt: r.started_at, finishedAt: r.finished_at,
@@ -202,9 +202,7 @@ export class ParityRunService {
       const r = resolved;
       await this.db.withBu(bu, (m) => setParityExport(m, id, { uri: r.file.uri, jobId: r.jobId, templateName: r.templateName, snapshotEventId: r.snapshotEventId }));
       return await this.db.withBu(bu, async (m) => {
-        // COPY needs the connection itself; the transaction (and its search_path) is the one withBu opened on it.
-        const client = await (m.queryRunner as unknown as { connect(): Promise<PoolClient> }).connect();
-        return compareCsvFiles(client, csvFile(req.legacy, this.client), r.file, req.options);
+        return compareCsvFiles(await pgClientOf(m), csvFile(req.legacy, this.client), r.file, req.options);
       });
     } finally {
       await resolved?.cleanup().catch((err) => this.log.warn({ err, parityRun: id }, 'could not remove the file rendered for the run'));

@@ -3,7 +3,6 @@ import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { PoolClient } from 'pg';
 import { DomainError } from '../../src/errors/domain-error';
 import { createS3Client } from '../../src/storage/s3-client';
 import { NormalizeSpec, parseSteps } from '../../src/parity/cell.normalizer';
@@ -11,6 +10,7 @@ import { csvFile } from '../../src/parity/csv-file.reader';
 import { compareCsvFiles } from '../../src/parity/parity-compare.service';
 import { CompareOptions, ParitySummary } from '../../src/parity/parity.types';
 import { TestDatabase, createTestDatabase } from '../support/test-database';
+import { pgClientOf } from '../../src/db/queryable';
 
 /** Comparisons in PostgreSQL (both files COPY'd into temporary tables and joined) over real files, local and on s3rver. */
 
@@ -34,8 +34,7 @@ describe('comparing an export with a legacy file', () => {
   };
   const compare = (legacy: string, exported: string, options: Partial<CompareOptions> = {}): Promise<ParitySummary> =>
     t.db.withBu(t.bu('bak'), async (m) => {
-      const client = await (m.queryRunner as unknown as { connect(): Promise<PoolClient> }).connect();
-      return compareCsvFiles(client, csvFile(legacy, () => s3), csvFile(exported, () => s3), {
+      return compareCsvFiles(await pgClientOf(m), csvFile(legacy, () => s3), csvFile(exported, () => s3), {
         key: ['item_id'], normalize: {}, ignore: [], maxExamples: 5, legacyDialect: {}, exportDialect: {}, ...options,
       });
     });

@@ -1,6 +1,7 @@
-import { types as pgTypes, PoolClient } from 'pg';
+import { types as pgTypes } from 'pg';
 import { QueryRunner } from 'typeorm';
 import type { Row } from '../template/template-types';
+import { pgClientOf } from '../../db/queryable';
 
 /**
  * Values (rows × selected columns) fetched per round trip from a server-side cursor: bounds the
@@ -45,7 +46,7 @@ export async function* cursorBatches(conn: QueryRunner, sql: string, params: unk
   const name = `export_cursor_${++cursorCounter}`;
   const size = Math.max(MIN_FETCH_ROWS, Math.min(MAX_FETCH_ROWS, Math.floor(FETCH_VALUES / Math.max(1, columns))));
   // The runner's own pg client (the query runner holds it for the transaction): TypeORM's query() has no array rows.
-  const client = (await conn.connect()) as PoolClient;
+  const client = await pgClientOf(conn);
   const fetch = async (): Promise<Row[]> =>
     (await client.query<unknown[]>({ text: `FETCH ${size} FROM ${name}`, rowMode: 'array', types: EXPORT_TYPES })).rows;
   if (signal.aborted) throw new ExportAbortedError();
