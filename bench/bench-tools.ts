@@ -73,16 +73,38 @@ async function drive(call: () => Promise<boolean>, clients: number, requests: nu
   return { times, failed, elapsed: (performance.now() - t0) / 1000 };
 }
 
+/** Latency percentiles and rate of a call, as the benchmarks print them. */
+export interface LoadStats { requests: number; failed: number; rps: number; p50: number; p95: number }
+
 /**
- * Latency percentiles and rate of N clients calling `call`, after a warm-up of the same load
- * (`warmSeconds`): a service runs for days, so the figure is its steady state, once the JIT has
- * compiled the request path and connections and plans are cached, for the baseline alike.
+ * Latency percentiles and rate of N clients calling `a`, and of the same clients calling `b`,
+ * measured side by side: after a warm-up of each (`warmSeconds`; a service runs for days, so the
+ * figure is its steady state, once the JIT has compiled the request path and connections and
+ * plans are cached, for the baseline alike), `rounds` rounds of `requestsPerRound` calls (or
+ * `secondsPerRound`) to each, the side that goes first alternating, the samples of each side pooled.
+ * Measuring one side after the other let them see different machines (autovacuum after the load,
+ * a checkpoint, this process's GC state): a p95 over ~1.5 s of traffic moved by whole
+ * milliseconds, and the ratio of the two with it. Interleaved, drift hits both sides alike.
  */
-export async function loadTest(call: () => Promise<boolean>, clients: number, requests: number, seconds: number, warmSeconds = 15) {
-  await drive(call, clients, Number.MAX_SAFE_INTEGER, warmSeconds);
-  const { times, failed, elapsed } = await drive(call, clients, requests, seconds);
-  times.sort((a, b) => a - b);
-  return { requests: times.length, failed, rps: times.length / elapsed, p50: percentile(times, 50), p95: percentile(times, 95) };
+export async function compareLoad(a: () => Promise<boolean>, b: () => Promise<boolean>, clients: number,
+  { rounds, requestsPerRound, secondsPerRound, warmSeconds = 15 }: { rounds: number; requestsPerRound: number; secondsPerRound: number; warmSeconds?: number }): Promise<{ a: LoadStats; b: LoadStats }> {
+  await drive(a, clients, Number.MAX_SAFE_INTEGER, warmSeconds);
+  await drive(b, clients, Number.MAX_SAFE_INTEGER, warmSeconds);
+  const sides = [a, b].map((call) => ({ call, times: [] as number[], failed: 0, elapsed: 0 }));
+  for (let round = 0; round < rounds; round++) {
+    // a then b, then b then a: neither side always runs right after the other's load.
+    for (const side of round % 2 === 0 ? sides : [...sides].reverse()) {
+      const r = await drive(side.call, clients, requestsPerRound, secondsPerRound);
+      for (const t of r.times) side.times.push(t);
+      side.failed += r.failed;
+      side.elapsed += r.elapsed;
+    }
+  }
+  const [sa, sb] = sides.map(({ times, failed, elapsed }): LoadStats => {
+    times.sort((x, y) => x - y);
+    return { requests: times.length, failed, rps: times.length / elapsed, p50: percentile(times, 50), p95: percentile(times, 95) };
+  });
+  return { a: sa, b: sb };
 }
 
 /** The rows of the default items.csv as plain SQL (attributes extracted the way the export does). */

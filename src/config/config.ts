@@ -42,6 +42,8 @@ export interface LoaderLimits {
    * (hashing and PostgreSQL's jsonb parser recurse); a deeper AttributeFile fails as unreadable.
    */
   readonly maxNestingDepth: number;
+  /** While a file is written, a second connection merges the attribute indexes' pending lists this often (0: never). */
+  readonly indexCleanIntervalMs: number;
 }
 
 export interface AppConfig {
@@ -291,6 +293,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       stallSeconds: parse(env, 'LOAD_STALL_SECONDS', intVar(0), 120),
       // inRiver lines nest about 7 levels (a product, its items, a resource, an attribute value).
       maxNestingDepth: parse(env, 'LOAD_MAX_NESTING_DEPTH', intVar(8).max(MAX_NESTING_DEPTH_CEILING), 64),
+      indexCleanIntervalMs: parse(env, 'LOAD_INDEX_CLEAN_INTERVAL_MS', intVar(0), 300),
     },
     export: {
       pollIntervalMs: parse(env, 'EXPORT_POLL_INTERVAL_MS', intVar(0), 10_000),

@@ -160,3 +160,12 @@ export async function nodesOfFileExcept(ctx: HistoryWrite, presentIds: string[])
 export async function deleteNodes(q: Queryable, ids: string[]): Promise<void> {
   await q.query('DELETE FROM channel_node WHERE entity_id = ANY($1::bigint[])', [ids]);
 }
+
+/**
+ * Merges the attribute GIN indexes' pending entries into their trees (migration 0011's function;
+ * gin_clean_pending_list needs the index owner). Returns the pending pages it merged.
+ */
+export async function cleanAttributeIndexes(q: Queryable): Promise<number> {
+  const [row]: { pages: string }[] = await q.query('SELECT clean_attribute_index_pending_lists() AS pages');
+  return Number(row.pages);
+}

@@ -14,7 +14,7 @@ describe('configuration from the environment', () => {
     expect(c.host).toBe('127.0.0.1');
     expect(c.loadPollIntervalMs).toBe(60000);
     expect(c.databasePoolSize).toBe(12);
-    expect(c.loader).toEqual({ maxBadLines: 10, maxBadRatio: 0.01, maxLineBytes: 64 * 1024 * 1024, maxNestingDepth: 64, stallSeconds: 120 });
+    expect(c.loader).toEqual({ maxBadLines: 10, maxBadRatio: 0.01, maxLineBytes: 64 * 1024 * 1024, maxNestingDepth: 64, stallSeconds: 120, indexCleanIntervalMs: 300 });
     expect(c.databaseLimits).toEqual({ statementTimeoutMs: 300_000, clientCheckIntervalMs: 5_000 });
     expect(c.export).toEqual({ pollIntervalMs: 10000, downloadUrlExpirySeconds: 3600, maxQueued: 3 });
     expect(loadConfig({ ...base, EXPORT_MAX_QUEUED: '10' }).export.maxQueued).toBe(10);

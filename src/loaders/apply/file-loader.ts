@@ -18,6 +18,7 @@ import { Source } from '../source/source';
 import { readAttributeSchema, writeAttributeDefinitions } from './attribute-writer';
 import { removeNodesAbsentFrom, writeTopLevelBatch } from './entity-writer';
 import { FileRejected, FileRun } from './file-run';
+import { IndexCleaner } from './index-cleaner';
 import { membershipCheck } from './membership-check';
 import { absentFromSnapshot } from './snapshot-tracker';
 import { WriteContext } from './write-context';
@@ -57,6 +58,7 @@ export class FileLoader {
     log.info({ bytes: file.size }, 'file load started');
 
     const run = new FileRun(file, this.limits);
+    const cleaner = file.kind === 'attributes' ? null : IndexCleaner.start(this.db, bu, this.limits.indexCleanIntervalMs, log);
     try {
       const eventId = await this.db.inBuTransaction(runner, bu, {}, async () => {
         const completeId = await reserveEventId(runner);
@@ -102,6 +104,8 @@ export class FileLoader {
       log.warn({ eventId, code, error: message }, 'file load failed; later files of this business unit wait');
       metrics.filesFailed.inc({ bu: bu.code, code });
       return { ok: false, eventId, counts: run.outcome(), error: message };
+    } finally {
+      await cleaner?.stop();
     }
   }
 
