@@ -15,6 +15,11 @@ export async function captureSql<T>(run: () => Promise<T>): Promise<{ result: T;
   const original = proto.query;
   proto.query = function patched(this: unknown, ...args: unknown[]) {
     if (typeof args[0] === 'string') statements.push({ text: args[0], values: Array.isArray(args[1]) ? args[1] : undefined });
+    else if (args[0] && typeof (args[0] as CapturedStatement).text === 'string') {
+      // A config object: prepared statements ({ name, text, values }).
+      const config = args[0] as CapturedStatement;
+      statements.push({ text: config.text, values: config.values });
+    }
     return original.apply(this, args);
   };
   try {

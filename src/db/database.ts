@@ -1,6 +1,7 @@
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { BusinessUnit } from '../config/business-unit';
 import { ALL_ENTITIES } from '../entities';
+import { markReadPool } from './queryable';
 import { quoteIdent } from './sql';
 
 export interface BuTransactionOptions {
@@ -111,6 +112,7 @@ export class Database {
       // The schema name is validated when the BU is configured ([a-z][a-z0-9_]*): safe in options.
       const ds = dataSourceFor(this.url, { ...this.options, poolSize: Math.max(2, Math.ceil(this.options.poolSize / 4)) },
         [`-c search_path=${bu.schema}`, '-c default_transaction_read_only=on']);
+      markReadPool(ds);
       pool = ds.initialize();
       pool.catch(() => this.readPools.delete(bu.schema)); // a failed start is retried by the next read
       this.readPools.set(bu.schema, pool);

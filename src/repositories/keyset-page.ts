@@ -1,5 +1,6 @@
 import { EntityManager, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { entitiesFromRows } from '../db/entity-rows';
+import { queryPrepared } from '../db/queryable';
 
 /**
  * Rows a keyset page scans in key order before it switches to the GIN index (see keysetRows).
@@ -26,8 +27,10 @@ export async function keysetRows<T extends ObjectLiteral>(m: EntityManager, qb: 
 }): Promise<{ rows: T[]; extra: Record<string, unknown>[] }> {
   const key = `${opts.alias}.entity_id`;
   const after = (q: SelectQueryBuilder<T>) => (opts.afterKey ? q.andWhere(`${key} > :afterKey`, { afterKey: opts.afterKey }) : q);
-  const fetch = (q: SelectQueryBuilder<T>) => rowsOf(m, q, opts.alias, opts.extraSql);
-  if (!opts.containment) return fetch(after(qb.clone()).orderBy(key, 'ASC').limit(opts.size + 1));
+  const fetch = (q: SelectQueryBuilder<T>, prepared = false) => rowsOf(m, q, opts.alias, opts.extraSql, prepared);
+  // A plain page is prepared (planned once per connection); the two steps of a containment filter
+  // are not: their texts vary with the conditions, and their plans with the values.
+  if (!opts.containment) return fetch(after(qb.clone()).orderBy(key, 'ASC').limit(opts.size + 1), true);
 
   const [edge]: { entity_id: string }[] = await m.query(
     `SELECT entity_id FROM ${opts.table} WHERE entity_id > $1 ORDER BY entity_id OFFSET $2 LIMIT 1`,
@@ -45,10 +48,11 @@ export async function keysetRows<T extends ObjectLiteral>(m: EntityManager, qb: 
  * The builder's rows as plain SQL hydrated by entitiesFromRows (its own result transformer cost
  * more than the statement on a page of 100), with the extra columns computed over them.
  */
-async function rowsOf<T extends ObjectLiteral>(m: EntityManager, qb: SelectQueryBuilder<T>, alias: string, extraSql?: string):
-  Promise<{ rows: T[]; extra: Record<string, unknown>[] }> {
+async function rowsOf<T extends ObjectLiteral>(m: EntityManager, qb: SelectQueryBuilder<T>, alias: string, extraSql: string | undefined,
+  prepared: boolean): Promise<{ rows: T[]; extra: Record<string, unknown>[] }> {
   const [sql, params] = qb.select(`${alias}.*`).getQueryAndParameters();
-  const raw: Record<string, unknown>[] = await m.query(extraSql ? `SELECT page.*${extraSql} FROM (${sql}) page ORDER BY page.entity_id` : sql, params);
+  const text = extraSql ? `SELECT page.*${extraSql} FROM (${sql}) page ORDER BY page.entity_id` : sql;
+  const raw: Record<string, unknown>[] = prepared ? await queryPrepared(m, text, params) : await m.query(text, params);
   return { rows: entitiesFromRows(m, qb.expressionMap.mainAlias!.target, raw) as T[], extra: raw };
 }
 

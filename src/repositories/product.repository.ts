@@ -1,6 +1,6 @@
 import { EntityManager, SelectQueryBuilder } from 'typeorm';
 import { entitiesFromRows, rowJsonSql } from '../db/entity-rows';
-import { Queryable } from '../db/queryable';
+import { Queryable, queryPrepared } from '../db/queryable';
 import { ChannelNodeEntity, ItemEntity, ProductEntity } from '../entities';
 import { badInput } from '../errors/domain-error';
 import { countOf, keysetRows } from './keyset-page';
@@ -138,7 +138,7 @@ export async function childrenOfProducts(m: EntityManager, ids: readonly string[
 export async function findProduct(m: EntityManager, by: { entityId: string } | { productId: string }, includeDeleted: boolean,
   include: ProductIncludes = {}): Promise<ProductWith | null> {
   const byId = 'entityId' in by;
-  const rows = await m.query(
+  const rows = await queryPrepared(m,
     `SELECT p.*${childrenSql(m, 'p.entity_id', include)} FROM product p
        WHERE ${byId ? 'p.entity_id = $1::bigint' : 'p.product_id = $1'} ${includeDeleted ? '' : 'AND NOT p.deleted'}
        ORDER BY p.deleted, p.entity_id LIMIT 1`, [byId ? by.entityId : by.productId]);

@@ -108,7 +108,9 @@ describe('query limits and error codes over HTTP', () => {
       const productIds = Array.from({ length: 1000 }, (_, i) => `${i}`.padEnd(400, 'x'));
       const r = await s.gql('query Big($ids: [String!]) { products(businessUnit: "bak", first: 1, filter: { productIds: $ids }) { nodes { items { entityId } } } product(businessUnit: "bak", entityId: "1") { items { entityId } } }',
         { ids: productIds }, KEY);
-      expect(errorCodes(r)).toEqual(['INTERNAL']);
+      // Both fields fail; whether the nullable one's error is in before the other ends the operation depends on which answers first.
+      expect(errorCodes(r).length).toBeGreaterThanOrEqual(1);
+      expect(new Set(errorCodes(r))).toEqual(new Set(['INTERNAL']));
       const entry = logLines.filter((l) => l.msg === 'unexpected error while serving GraphQL' && l.operationName === 'Big')[0];
       expect(entry.variables).toEqual({ cut: true, chars: JSON.stringify({ ids: productIds }).length, start: expect.any(String) });
       expect(entry.variables.start).toHaveLength(2000);

@@ -31,7 +31,9 @@ describe('no N+1: statements per query do not depend on the page size', () => {
 
   beforeAll(async () => {
     proto.query = function counted(this: unknown, ...args: unknown[]) {
-      if (recording && typeof args[0] === 'string') recording.push(args[0]);
+      // A text, or a config object (prepared statements: { name, text, values }).
+      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: unknown } | null)?.text;
+      if (recording && typeof text === 'string') recording.push(text);
       return originalQuery.apply(this, args);
     };
     // Node 1 is the root of nodes 2..NODES; product p is in nodes 2 + p % 100 and 2 + (p * 7) % 100.
