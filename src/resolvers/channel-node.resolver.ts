@@ -8,6 +8,12 @@ import { selectsField } from './selection';
 import { ChannelNodeConnection, ChannelNodeType, ProductConnection, ProductType } from './types/catalog.type';
 import { connection } from './types/page-info.type';
 
+/** The node's ChannelNodeName in the locale (falling back to its language, then "en"). */
+export function channelNodeName(node: ChannelNodeType, locale?: string | null): string | null {
+  const v = attributeValue(node.attributes, 'ChannelNodeName', locale ?? 'en');
+  return typeof v === 'string' ? v : null;
+}
+
 @Resolver(() => ChannelNodeType)
 export class ChannelNodeResolver {
   @Query(() => ChannelNodeType, { nullable: true, description: 'One channel node (category) by inRiver EntityId; null if unknown or deleted.' })
@@ -35,8 +41,7 @@ export class ChannelNodeResolver {
 
   @FieldResolver(() => String, { nullable: true, description: 'ChannelNodeName in the locale (falling back to its language, then "en").' })
   name(@Root() node: ChannelNodeType, @Arg('locale', () => String, { nullable: true, defaultValue: 'en', description: 'e.g. en, es, fr-CA.' }) locale?: string | null): string | null {
-    const v = attributeValue(node.attributes, 'ChannelNodeName', locale ?? 'en');
-    return typeof v === 'string' ? v : null;
+    return channelNodeName(node, locale);
   }
 
   @FieldResolver(() => ChannelNodeType, { nullable: true, description: 'The live node that lists this one as a child (ChannelNodeChannelNodes); null for a root.' })

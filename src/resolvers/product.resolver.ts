@@ -1,7 +1,7 @@
 import { GraphQLResolveInfo } from 'graphql';
 import { Arg, Ctx, FieldResolver, ID, Info, Int, Query, Resolver, Root } from 'type-graphql';
 import { BusinessUnit } from '../config/business-unit';
-import { EntityLinkEntity, ResourceEntity } from '../entities';
+import { ChannelNodeEntity, EntityLinkEntity, ItemEntity, ResourceEntity } from '../entities';
 import type { OwnerType } from '../entities/entity-types';
 import { BusinessUnitArg } from './business-unit-arg.decorator';
 import { RequestContext } from './request-context';
@@ -25,6 +25,22 @@ async function linksOf(ctx: RequestContext, e: EntityType, ownerType: OwnerType)
   return (await ctx.dataloaders.forBu(e.bu).linksByOwner.load({ ownerType, entityId: e.entityId })).map(toLink);
 }
 
+/** A product's items: at once when its own statement read them, else through the request's DataLoader. */
+export function itemsOf(p: ProductType, ctx: RequestContext, includeDeleted: boolean): ItemType[] | Promise<ItemType[]> {
+  const toItem = (r: ItemEntity) => ItemType.from(p.bu, r);
+  const preloaded = includeDeleted ? undefined : p.preloaded?.liveItems;
+  if (preloaded) return preloaded.map(toItem);
+  const loaders = ctx.dataloaders.forBu(p.bu);
+  return (includeDeleted ? loaders.allItemsByProduct : loaders.liveItemsByProduct).load(p.entityId).then((rows) => rows.map(toItem));
+}
+
+/** A product's categories: at once when its own statement read them, else through the request's DataLoader. */
+export function channelNodesOf(p: ProductType, ctx: RequestContext): ChannelNodeType[] | Promise<ChannelNodeType[]> {
+  const toNode = (r: ChannelNodeEntity) => ChannelNodeType.from(p.bu, r);
+  const preloaded = p.preloaded?.channelNodes;
+  return preloaded ? preloaded.map(toNode) : ctx.dataloaders.forBu(p.bu).channelNodesByProduct.load(p.entityId).then((rows) => rows.map(toNode));
+}
+
 @Resolver(() => ProductType)
 export class ProductResolver {
   @Query(() => ProductType, { nullable: true, description: 'One product by inRiver EntityId or by its ProductId attribute (exactly one of the two).' })
@@ -41,7 +57,7 @@ export class ProductResolver {
       { liveItems: selectsField(info, 'items'), channelNodes: selectsField(info, 'channelNodes') });
     if (!found) return null;
     ctx.dataloaders.forBu(bu).primeProduct(found);
-    return ProductType.from(bu, found.product);
+    return ProductType.from(bu, found.product, found);
   }
 
   @Query(() => ProductConnection, { description: 'Products in EntityId order, filtered, cursor-paged (first ≤ 1000).' })
@@ -60,16 +76,14 @@ export class ProductResolver {
     const loaders = ctx.dataloaders.forBu(bu);
     return connection(page, (r) => {
       loaders.primeProduct(r);
-      return ProductType.from(bu, r.product);
+      return ProductType.from(bu, r.product, r);
     });
   }
 
   @FieldResolver(() => [ItemType], { description: "The product's items in delivered order." })
-  async items(@Root() p: ProductType, @Ctx() ctx: RequestContext,
-    @Arg('includeDeleted', () => Boolean, { nullable: true, defaultValue: false }) includeDeleted?: boolean | null): Promise<ItemType[]> {
-    const loaders = ctx.dataloaders.forBu(p.bu);
-    const rows = await (includeDeleted ? loaders.allItemsByProduct : loaders.liveItemsByProduct).load(p.entityId);
-    return rows.map((r) => ItemType.from(p.bu, r));
+  items(@Root() p: ProductType, @Ctx() ctx: RequestContext,
+    @Arg('includeDeleted', () => Boolean, { nullable: true, defaultValue: false }) includeDeleted?: boolean | null): ItemType[] | Promise<ItemType[]> {
+    return itemsOf(p, ctx, includeDeleted ?? false);
   }
 
   @FieldResolver(() => [ResourceType], { description: "The product's own resources in display order." })
@@ -78,9 +92,8 @@ export class ProductResolver {
   }
 
   @FieldResolver(() => [ChannelNodeType], { description: "The product's categories, as its latest line states them." })
-  async channelNodes(@Root() p: ProductType, @Ctx() ctx: RequestContext): Promise<ChannelNodeType[]> {
-    const rows = await ctx.dataloaders.forBu(p.bu).channelNodesByProduct.load(p.entityId);
-    return rows.map((r) => ChannelNodeType.from(p.bu, r));
+  channelNodes(@Root() p: ProductType, @Ctx() ctx: RequestContext): ChannelNodeType[] | Promise<ChannelNodeType[]> {
+    return channelNodesOf(p, ctx);
   }
 
   @FieldResolver(() => [LinkType], { description: 'Every link of the product line (inbound and outbound) as delivered.' })

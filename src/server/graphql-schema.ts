@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { GraphQLSchema, printSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { RESOLVERS } from '../resolvers';
+import { resolveFieldsDirectly } from '../resolvers/direct-fields';
 import { DateTimeScalar } from '../resolvers/types/scalars';
 
 let built: Promise<GraphQLSchema> | null = null;
@@ -12,7 +13,7 @@ export function graphqlSchema(): Promise<GraphQLSchema> {
     resolvers: [...RESOLVERS],
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     validate: false,
-  }).then(describeRoots);
+  }).then(describeRoots).then(resolveFieldsDirectly);
   return built;
 }
 

@@ -120,6 +120,17 @@ describe('no N+1: statements per query do not depend on the page size', () => {
     expect(alone.body.data.product).toEqual(page);
   });
 
+  it('a product reached through its item (DataLoaders) answers its items and categories as the product read with them does', async () => {
+    const FIELDS = 'entityId items { entityId sortOrder name: attribute(id: "ItemNo") } channelNodes { entityId name(locale: "fr-CA") }';
+    const direct = await s.gql(`{ product(businessUnit: "bak", entityId: "1042") { ${FIELDS} } }`);
+    const viaItem = await s.gql(`{ item(businessUnit: "bak", entityId: "10084") { product { ${FIELDS} } } }`);
+    expect(direct.body.errors).toBeUndefined();
+    expect(viaItem.body.errors).toBeUndefined();
+    expect(direct.body.data.product.items.map((i: { entityId: string }) => i.entityId)).toEqual(['10084', '10085']);
+    expect(direct.body.data.product.channelNodes.length).toBeGreaterThanOrEqual(1);
+    expect(viaItem.body.data.item.product).toEqual(direct.body.data.product);
+  });
+
   it('the category tree with each node\'s products costs the same for 10 or 100 nodes', async () => {
     const query = `query($first: Int) { channelNodes(businessUnit: "bak", first: $first) { totalCount nodes {
       entityId sortOrder parent { name } children { entityId }

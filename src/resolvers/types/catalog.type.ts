@@ -4,17 +4,20 @@ import { ChannelNodeEntity, ItemEntity, ProductEntity } from '../../entities';
 import { EntityType, assignTracked } from './entity.type';
 import { PageInfo } from './page-info.type';
 
-@ObjectType('Product', { implements: EntityType, description: 'An inRiver product with its items, resources and categories.' })
+@ObjectType('Product', { simpleResolvers: true, implements: EntityType, description: 'An inRiver product with its items, resources and categories.' })
 export class ProductType extends EntityType {
   @Field(() => String, { nullable: true, description: 'The ProductId attribute: the business key downstream systems know.' })
   productId!: string | null;
 
-  static from(bu: BusinessUnit, e: ProductEntity): ProductType {
-    return Object.assign(assignTracked(new ProductType(), bu, 'Product', e), { productId: e.productId });
+  /** Children read in the product's own statement (a page, product(entityId)): its fields answer from these. */
+  preloaded?: { liveItems?: ItemEntity[]; channelNodes?: ChannelNodeEntity[] };
+
+  static from(bu: BusinessUnit, e: ProductEntity, preloaded?: ProductType['preloaded']): ProductType {
+    return Object.assign(assignTracked(new ProductType(), bu, 'Product', e), { productId: e.productId, preloaded });
   }
 }
 
-@ObjectType('Item', { implements: EntityType, description: 'An inRiver item (SKU), nested in its product.' })
+@ObjectType('Item', { simpleResolvers: true, implements: EntityType, description: 'An inRiver item (SKU), nested in its product.' })
 export class ItemType extends EntityType {
   productEntityId!: string;
 
@@ -27,6 +30,7 @@ export class ItemType extends EntityType {
 }
 
 @ObjectType('ChannelNode', {
+  simpleResolvers: true,
   implements: EntityType,
   description: 'A category of the channel tree (a ChannelNode line of the BU\'s channel file). Deleted nodes are not served.',
 })
@@ -36,21 +40,21 @@ export class ChannelNodeType extends EntityType {
   }
 }
 
-@ObjectType('ProductConnection', { description: 'A page of products in EntityId order.' })
+@ObjectType('ProductConnection', { simpleResolvers: true, description: 'A page of products in EntityId order.' })
 export class ProductConnection {
   @Field(() => [ProductType], { description: 'The products of this page.' }) nodes!: ProductType[];
   @Field(() => PageInfo, { description: 'Where this page ends and whether another follows.' }) pageInfo!: PageInfo;
   @Field(() => Int, { description: 'How many products match the filter, over all pages.' }) totalCount!: number;
 }
 
-@ObjectType('ItemConnection', { description: 'A page of items in EntityId order.' })
+@ObjectType('ItemConnection', { simpleResolvers: true, description: 'A page of items in EntityId order.' })
 export class ItemConnection {
   @Field(() => [ItemType], { description: 'The items of this page.' }) nodes!: ItemType[];
   @Field(() => PageInfo, { description: 'Where this page ends and whether another follows.' }) pageInfo!: PageInfo;
   @Field(() => Int, { description: 'How many items match the filter, over all pages.' }) totalCount!: number;
 }
 
-@ObjectType('ChannelNodeConnection', { description: 'A page of channel nodes in EntityId order.' })
+@ObjectType('ChannelNodeConnection', { simpleResolvers: true, description: 'A page of channel nodes in EntityId order.' })
 export class ChannelNodeConnection {
   @Field(() => [ChannelNodeType], { description: 'The nodes of this page.' }) nodes!: ChannelNodeType[];
   @Field(() => PageInfo, { description: 'Where this page ends and whether another follows.' }) pageInfo!: PageInfo;

@@ -50,7 +50,7 @@ registerEnumType(LinkDirection, {
   },
 });
 
-@ObjectType('Link', { description: 'A link as delivered on its owner line (array order is the sort order).' })
+@ObjectType('Link', { simpleResolvers: true, description: 'A link as delivered on its owner line (array order is the sort order).' })
 export class LinkType {
   @Field(() => String, { description: 'inRiver LinkTypeId, e.g. ChannelNodeProduct.' }) linkTypeId!: string;
   @Field(() => LinkDirection, { description: 'INBOUND or OUTBOUND, as delivered on the owner line.' }) direction!: LinkDirection;
@@ -59,7 +59,7 @@ export class LinkType {
   @Field(() => Int, { description: 'Position in the delivered array (0-based).' }) sortOrder!: number;
 }
 
-@ObjectType('Resource', { description: 'A resource (image, document) nested in a product or item line; array order is display order.' })
+@ObjectType('Resource', { simpleResolvers: true, description: 'A resource (image, document) nested in a product or item line; array order is display order.' })
 export class ResourceType {
   @Field(() => ID, { description: "The resource's inRiver EntityId." }) entityId!: string;
   @Field(() => JSONScalar, { description: 'Resource attributes as delivered (ResourceFilename, ResourceMIMEType, …).' }) attributes!: Record<string, unknown>;
