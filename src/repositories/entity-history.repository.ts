@@ -252,21 +252,22 @@ export async function restoreStateBefore(db: Queryable, fromEventId: string, rep
       await db.query(`DELETE FROM ${child.table} c USING replay_target r WHERE r.entity_type = '${entityType}' AND ${CHILD_OWNER_MATCH[child.table](entityType)}`);
     }
     await db.query(`DELETE FROM ${table} t USING replay_target r WHERE r.entity_type = '${entityType}' AND t.entity_id = r.entity_key::bigint`);
-    await db.query(`INSERT INTO ${table} SELECT (jsonb_populate_record(NULL::${table}, r.content)).*
-      FROM replay_target r WHERE r.entity_type = '${entityType}' AND r.content IS NOT NULL`);
+    await db.query(`INSERT INTO ${table} SELECT e.*
+      FROM replay_target r CROSS JOIN LATERAL jsonb_populate_record(NULL::${table}, r.content) AS e
+      WHERE r.entity_type = '${entityType}' AND r.content IS NOT NULL`);
     for (const child of children) {
       await db.query(`
-        INSERT INTO ${child.table}
-        SELECT (jsonb_populate_record(NULL::${child.table}, x || ${child.ownerColumns('r.entity_key::bigint')})).*
+        INSERT INTO ${child.table} SELECT c.*
         FROM replay_target r CROSS JOIN LATERAL jsonb_array_elements(r.content -> '${child.key}') AS x
+          CROSS JOIN LATERAL jsonb_populate_record(NULL::${child.table}, x || ${child.ownerColumns('r.entity_key::bigint')}) AS c
         WHERE r.entity_type = '${entityType}' AND r.content IS NOT NULL`);
     }
   }
   await db.query(`DELETE FROM attribute_definition d USING replay_target r
     WHERE r.entity_type = 'AttributeDefinition' AND d.entity_type_id || '/' || d.attribute_id = r.entity_key`);
-  await db.query(`INSERT INTO attribute_definition
-    SELECT (jsonb_populate_record(NULL::attribute_definition, r.content)).*
-    FROM replay_target r WHERE r.entity_type = 'AttributeDefinition' AND r.content IS NOT NULL`);
+  await db.query(`INSERT INTO attribute_definition SELECT d.*
+    FROM replay_target r CROSS JOIN LATERAL jsonb_populate_record(NULL::attribute_definition, r.content) AS d
+    WHERE r.entity_type = 'AttributeDefinition' AND r.content IS NOT NULL`);
 
   const rows: { entity_type: string; restored: number; removed: number }[] = await db.query(`
     SELECT entity_type, count(*) FILTER (WHERE content IS NOT NULL)::int AS restored, count(*) FILTER (WHERE content IS NULL)::int AS removed
