@@ -43,12 +43,16 @@ const MAX_PREPARED_TEXTS = 500;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function queryPrepared(m: EntityManager, sql: string, params: unknown[]): Promise<any[]> {
   const pool = !m.queryRunner && readPools.has(m.connection) ? (m.connection.driver as PostgresDriver).master as Pool | undefined : undefined;
-  if (!pool) return m.query(sql, params);
+  const name = pool && statementName(sql);
+  return pool && name ? (await pool.query({ name, text: sql, values: params })).rows : m.query(sql, params);
+}
+
+/** The statement's name, derived from its text; none once MAX_PREPARED_TEXTS texts have one. */
+function statementName(sql: string): string | undefined {
   let name = statementNames.get(sql);
   if (!name && statementNames.size < MAX_PREPARED_TEXTS) {
     name = `pim_${createHash('sha1').update(sql).digest('hex').slice(0, 24)}`;
     statementNames.set(sql, name);
   }
-  if (!name) return m.query(sql, params);
-  return (await pool.query({ name, text: sql, values: params })).rows;
+  return name;
 }

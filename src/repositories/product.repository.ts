@@ -125,7 +125,7 @@ function childrenOf(m: EntityManager, row: ChildrenColumns): ProductChildren {
 
 /** The children of a batch of products (the DataLoaders' batches), by product id. */
 export async function childrenOfProducts(m: EntityManager, ids: readonly string[], include: ProductIncludes): Promise<Map<string, ProductChildren>> {
-  const rows: (ChildrenColumns & { id: string })[] = await m.query(
+  const rows: (ChildrenColumns & { id: string })[] = await queryPrepared(m,
     `SELECT p.id::text AS id${childrenSql(m, 'p.id', include)} FROM unnest($1::bigint[]) AS p(id)`, [ids]);
   return new Map(rows.map((r) => [r.id, childrenOf(m, r)]));
 }

@@ -1,3 +1,4 @@
+import { BuDataLoaders } from '../../src/dataloaders/bu-dataloaders';
 import { ProductService } from '../../src/services/product.service';
 import { productLine } from '../support/bucket-factory';
 import { LoaderHarness, loaderHarness, productName } from '../support/loader-harness';
@@ -46,5 +47,20 @@ describe('prepared product reads', () => {
     { readOnly: true });
     expect(prepared.length).toBeGreaterThanOrEqual(1);
     expect(prepared[0].name).toMatch(/^pim_[0-9a-f]{24}$/);
+  });
+
+  it('the DataLoaders\' batch of children is prepared too, and each BU\'s batch reads its own items', async () => {
+    // A fresh set per read, as per request: nothing cached between them.
+    const items = async (code: string) => (await new BuDataLoaders(h.t.db, h.bu(code)).liveItemsByProduct.load('1')).map((i) => i.attributes.Origin);
+    for (let i = 0; i < 4; i++) {
+      expect(await items('bak')).toEqual(['bak']);
+      expect(await items('gem')).toEqual(['gem']);
+    }
+    const both = await Promise.all(Array.from({ length: 12 }, (_, i) => items(i % 2 ? 'gem' : 'bak')));
+    both.forEach((r, i) => expect(r).toEqual([i % 2 ? 'gem' : 'bak']));
+    const prepared = await h.t.db.withBu(h.bu('gem'), (m) => m.query(
+      `SELECT name FROM pg_prepared_statements WHERE name LIKE 'pim\\_%' AND statement LIKE '%FROM unnest($1::bigint[])%'`),
+    { readOnly: true });
+    expect(prepared.length).toBeGreaterThanOrEqual(1);
   });
 });
