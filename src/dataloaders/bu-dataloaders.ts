@@ -38,7 +38,7 @@ export class BuDataLoaders {
       const byId = new Map(rows.map((r) => [r.entityId, r]));
       return ids.map((id) => byId.get(id) ?? null);
     });
-    // The same children, by the same SQL, as a product or a page reads them in its own statement (primeProduct).
+    // The same children, by the same SQL, as a product or a page reads them in its own statement.
     const childrenBy = <K extends keyof ProductChildren>(kind: K) => new DataLoader<string, NonNullable<ProductChildren[K]>>(async (ids) => {
       const children = await this.read((m) => childrenOfProducts(m, ids, { [kind]: true } as ProductIncludes));
       return ids.map((id) => children.get(id)?.[kind] ?? []);
@@ -50,12 +50,12 @@ export class BuDataLoaders {
     this.channelNodesByProduct = childrenBy('channelNodes');
   }
 
-  /** A product read with its items or categories (findProduct's includes): its fields need no statement of their own. */
+  /**
+   * A product the request has read: reached again (an item's product), it needs no statement. Its
+   * items and categories read with it travel on its ProductType (`preloaded`) instead.
+   */
   primeProduct(p: ProductWith): void {
-    const id = p.product.entityId;
-    this.productById.prime(id, p.product);
-    if (p.liveItems) this.liveItemsByProduct.prime(id, p.liveItems);
-    if (p.channelNodes) this.channelNodesByProduct.prime(id, p.channelNodes);
+    this.productById.prime(p.product.entityId, p.product);
   }
 
   /** Rows of a nested table by owner (one index probe per owner: rowsOfOwners). */

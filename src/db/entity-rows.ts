@@ -1,4 +1,4 @@
-import { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import { EntityManager, EntityMetadata, EntityTarget, ObjectLiteral } from 'typeorm';
 
 /**
  * Entities from rows of their own table read with plain SQL (`SELECT t.*`), hydrated as TypeORM's
@@ -7,16 +7,41 @@ import { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
  * builder cost the service more CPU than the statement itself.
  */
 export function entitiesFromRows<T extends ObjectLiteral>(m: EntityManager, target: EntityTarget<T>, rows: readonly Record<string, unknown>[]): T[] {
+  const hydrate = hydratorOf(m, target) as (row: Record<string, unknown>) => T;
+  return rows.map(hydrate);
+}
+
+/**
+ * Column types the driver hands over as the entity stores them (prepareHydratedValue returns them
+ * unchanged); their values are copied without going through it. Dates and anything with a
+ * transformer still do.
+ */
+const PLAIN_TYPES = new Set<unknown>(['text', 'bigint', 'integer', 'jsonb', 'boolean']);
+const hydrators = new WeakMap<EntityMetadata, (row: Record<string, unknown>) => ObjectLiteral>();
+
+/** The row → entity function of an entity, built once from its column metadata. */
+function hydratorOf(m: EntityManager, target: EntityTarget<ObjectLiteral>): (row: Record<string, unknown>) => ObjectLiteral {
   const meta = m.connection.getMetadata(target);
-  const driver = m.connection.driver;
-  return rows.map((row) => {
-    const entity = meta.create() as T;
-    for (const column of meta.columns) {
-      const value = row[column.databaseName];
-      if (value !== undefined) column.setEntityValue(entity, driver.prepareHydratedValue(value, column));
-    }
-    return entity;
-  });
+  let hydrate = hydrators.get(meta);
+  if (!hydrate) {
+    const driver = m.connection.driver;
+    const columns = meta.columns.map((column) => ({
+      column, name: column.databaseName, property: column.propertyName,
+      plain: PLAIN_TYPES.has(column.type) && !column.transformer && !column.embeddedMetadata && !column.isVirtual,
+    }));
+    hydrate = (row) => {
+      const entity = meta.create();
+      for (const c of columns) {
+        const value = row[c.name];
+        if (value === undefined) continue;
+        if (c.plain) entity[c.property] = value;
+        else c.column.setEntityValue(entity, driver.prepareHydratedValue(value, c.column));
+      }
+      return entity;
+    };
+    hydrators.set(meta, hydrate);
+  }
+  return hydrate;
 }
 
 const jsonSqlCache = new WeakMap<object, Map<string, string>>();

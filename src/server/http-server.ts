@@ -40,6 +40,9 @@ export interface RunningServer {
  */
 export async function startHttpServer(config: AppConfig, services: Services, log: Logger, migrationsDir: string): Promise<RunningServer> {
   const app = express();
+  // Express hashes every body it sends for an ETag: a page of 100 products is ~0.4 MB of SHA-1 per
+  // answer, for a header no POST of GraphQL and no probe ever revalidates against.
+  app.set('etag', false);
   const httpServer = http.createServer(app);
   const schema = await graphqlSchema();
   const budget = new CostBudget(config.graphqlLimits.costPerKeyPerSecond, MAX_QUERY_COMPLEXITY);
