@@ -1,8 +1,10 @@
 import { GraphQLResolveInfo } from 'graphql';
 import { Arg, Ctx, FieldResolver, ID, Info, Int, Query, Resolver, Root } from 'type-graphql';
 import { BusinessUnit } from '../config/business-unit';
+import type { BuDataLoaders } from '../dataloaders/bu-dataloaders';
 import { ChannelNodeEntity, EntityLinkEntity, ItemEntity, ResourceEntity } from '../entities';
 import type { OwnerType } from '../entities/entity-types';
+import type { ProductWith } from '../repositories/product.repository';
 import { BusinessUnitArg } from './business-unit-arg.decorator';
 import { RequestContext } from './request-context';
 import { selectsField, selectsPath } from './selection';
@@ -41,6 +43,12 @@ export function channelNodesOf(p: ProductType, ctx: RequestContext): ChannelNode
   return preloaded ? preloaded.map(toNode) : ctx.dataloaders.forBu(p.bu).channelNodesByProduct.load(p.entityId).then((rows) => rows.map(toNode));
 }
 
+/** A product read with its items and categories: known to the request's DataLoaders, carrying its children. */
+function servedProduct(loaders: BuDataLoaders, bu: BusinessUnit, r: ProductWith): ProductType {
+  loaders.primeProduct(r);
+  return ProductType.from(bu, r.product, r);
+}
+
 @Resolver(() => ProductType)
 export class ProductResolver {
   @Query(() => ProductType, { nullable: true, description: 'One product by inRiver EntityId or by its ProductId attribute (exactly one of the two).' })
@@ -55,9 +63,7 @@ export class ProductResolver {
     // Items and categories the query shows come in the product's own statement (one round trip).
     const found = await ctx.services.products.getProduct(bu, { entityId, productId }, includeDeleted ?? false,
       { liveItems: selectsField(info, 'items'), channelNodes: selectsField(info, 'channelNodes') });
-    if (!found) return null;
-    ctx.dataloaders.forBu(bu).primeProduct(found);
-    return ProductType.from(bu, found.product, found);
+    return found && servedProduct(ctx.dataloaders.forBu(bu), bu, found);
   }
 
   @Query(() => ProductConnection, { description: 'Products in EntityId order, filtered, cursor-paged (first ≤ 1000).' })
@@ -74,10 +80,7 @@ export class ProductResolver {
       include: { liveItems: selectsPath(info, ['nodes', 'items']), channelNodes: selectsPath(info, ['nodes', 'channelNodes']) },
     });
     const loaders = ctx.dataloaders.forBu(bu);
-    return connection(page, (r) => {
-      loaders.primeProduct(r);
-      return ProductType.from(bu, r.product, r);
-    });
+    return connection(page, (r) => servedProduct(loaders, bu, r));
   }
 
   @FieldResolver(() => [ItemType], { description: "The product's items in delivered order." })

@@ -47,9 +47,8 @@ export async function writeTopLevelBatch(ctx: WriteContext, table: TopTable, lin
     const isProduct = table === 'product';
     const rows = upserts.map((l) => ({ ...entityRow(l), ...(isProduct ? { product_id: productIdOf(l) } : {}) }));
     await upsertTopLevel(ctx, table, rows);
-    const hadRow = upserts.filter((l) => stored.has(l.entityId)).map((l) => l.entityId);
-    await replaceChildren(ctx, ownerType, upserts, hadRow);
-    if (isProduct) await replaceMembership(ctx, upserts, hadRow);
+    await replaceChildren(ctx, ownerType, upserts, stored);
+    if (isProduct) await replaceMembership(ctx, upserts, stored);
   }
   if (table === 'product') {
     // An unchanged product line still states its whole item set: an item another product's line took
@@ -77,12 +76,16 @@ function productIdOf(line: ParsedUpsert): string | null {
   return typeof v === 'string' ? v : v === undefined || v === null ? null : String(v);
 }
 
+/** The ids of `owners` that had a row before the batch. */
+const idsStored = (owners: ParsedEntity[], stored: ReadonlyMap<string, unknown>) => owners.filter((o) => stored.has(o.entityId)).map((o) => o.entityId);
+
 /**
  * Whole-set rule for resources and links: the line's arrays replace what its owner had. Only
- * owners with a row before this batch (`storedIds`) can have any: an entity's row goes only with
+ * owners with a row before this batch (in `stored`) can have any: an entity's row goes only with
  * its children (channel nodes removed, replays), so a first load deletes nothing.
  */
-async function replaceChildren(ctx: WriteContext, ownerType: OwnerType, owners: ParsedEntity[], storedIds: string[]): Promise<void> {
+async function replaceChildren(ctx: WriteContext, ownerType: OwnerType, owners: ParsedEntity[], stored: ReadonlyMap<string, unknown>): Promise<void> {
+  const storedIds = idsStored(owners, stored);
   if (storedIds.length) await deleteChildren(ctx.runner, ownerType, storedIds);
   const resources = owners.flatMap((o) => {
     const seen = new Set<string>();
@@ -104,7 +107,8 @@ async function replaceChildren(ctx: WriteContext, ownerType: OwnerType, owners: 
  * Category membership comes from the product side only, so the state does not depend on when the
  * channel file arrives (docs/input-format.md, "Categories").
  */
-async function replaceMembership(ctx: WriteContext, products: ParsedUpsert[], storedIds: string[]): Promise<void> {
+async function replaceMembership(ctx: WriteContext, products: ParsedUpsert[], stored: ReadonlyMap<string, unknown>): Promise<void> {
+  const storedIds = idsStored(products, stored);
   if (storedIds.length) await deleteMembership(ctx.runner, storedIds);
   const rows = products.flatMap((p) => {
     const seen = new Set<string>();
@@ -168,9 +172,7 @@ async function writeItems(ctx: WriteContext, products: ParsedUpsert[]): Promise<
     await upsertItems(ctx, rows);
     // Only items whose own content changed get their resources and links replaced.
     const contentChanged = changed.filter(({ item }) => stored.get(item.entityId)?.content_hash !== item.hash || stored.get(item.entityId)?.deleted);
-    if (contentChanged.length) {
-      await replaceChildren(ctx, 'Item', contentChanged.map((c) => c.item), contentChanged.filter((c) => stored.has(c.item.entityId)).map((c) => c.item.entityId));
-    }
+    if (contentChanged.length) await replaceChildren(ctx, 'Item', contentChanged.map((c) => c.item), stored);
   }
   if (removed.length) {
     await markDeleted(ctx, 'item', removed);
